@@ -1,0 +1,11 @@
+namespace CommandCenter.Services.Anthropic;
+
+/// <summary>Anthropic refused a call before streaming (a non-2xx status).</summary>
+public sealed class AnthropicApiException(int statusCode, string errorType, string upstreamMessage, string? requestId)
+    : Exception($"Anthropic API returned {statusCode} ({errorType}): {upstreamMessage}")
+{
+    public int StatusCode { get; } = statusCode;
+    public string ErrorType { get; } = errorType;
+    public string UpstreamMessage { get; } = upstreamMessage;
+    public string? RequestId { get; } = requestId;
+}

@@ -1,0 +1,82 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace CommandCenter.Services.Anthropic;
+
+/// <summary>An open Messages stream: the response is held until disposed.</summary>
+internal sealed class AnthropicStream(HttpResponseMessage response, Stream body) : IAsyncDisposable
+{
+    public string? RequestId { get; } = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+
+    public IAsyncEnumerable<AnthropicEvent> ReadEventsAsync(CancellationToken ct) => AnthropicStreamReader.ReadAsync(body, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Disposing the response closes the connection: that is what cancels a call Anthropic is still generating.
+        await body.DisposeAsync();
+        response.Dispose();
+    }
+}
+
+/// <summary>A thin typed client over the documented Messages wire protocol; one request per call, no retries.</summary>
+public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> options)
+{
+    internal async Task<AnthropicStream> OpenStreamAsync(string apiKey, WireRequest request, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages"))
+        {
+            Content = JsonContent.Create(request, WireJsonContext.Default.WireRequest),
+        };
+        message.Headers.Add("x-api-key", apiKey);
+        message.Headers.Add("anthropic-version", options.Value.Version);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+
+        using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headersTimeout.CancelAfter(options.Value.ResponseHeadersTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AnthropicApiException(504, "timeout", "Anthropic did not answer in time.", null);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw await ToExceptionAsync(response, ct);
+            }
+        }
+
+        return new AnthropicStream(response, await response.Content.ReadAsStreamAsync(ct));
+    }
+
+    private static async Task<AnthropicApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var requestId = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+        WireError? error = null;
+        try
+        {
+            error = (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireErrorBody, ct))?.Error;
+        }
+        catch (JsonException)
+        {
+            // A proxy's HTML error page, say: the status code is all we have.
+        }
+
+        return new AnthropicApiException(
+            (int)response.StatusCode,
+            error?.Type ?? "http_error",
+            error?.Message ?? response.ReasonPhrase ?? "Request failed.",
+            requestId);
+    }
+}

@@ -1,0 +1,81 @@
+using CommandCenter.Services.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommandCenter.Services.ApiKeys;
+
+/// <summary>What a user may see of their key: whether it is set and its last four characters, never the key.</summary>
+public sealed record ApiKeyStatus(bool Configured, string? Last4, DateTimeOffset? UpdatedAt)
+{
+    public static readonly ApiKeyStatus None = new(false, null, null);
+}
+
+/// <summary>Stores users' Anthropic keys encrypted at rest; only the streaming service reads one back in clear.</summary>
+public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider clock)
+{
+    public const int MaxKeyLength = 256;
+
+    private readonly IDataProtector _protector = protection.CreateProtector("CommandCenter.AnthropicApiKey.v1");
+
+    /// <summary>Null when the key is acceptable, else why not (never echoing the key).</summary>
+    public static string? Validate(string? apiKey) => apiKey switch
+    {
+        null or "" => "An API key is required.",
+        { Length: > MaxKeyLength } => $"An API key is at most {MaxKeyLength} characters.",
+        _ when apiKey.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) => "An API key cannot contain spaces or control characters.",
+        { Length: < 8 } => "An API key is at least 8 characters.",
+        _ => null,
+    };
+
+    public async Task<ApiKeyStatus> GetStatusAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.AnthropicApiKeys.AsNoTracking()
+            .Where(k => k.UserId == userId)
+            .Select(k => new ApiKeyStatus(true, k.Last4, k.UpdatedAt))
+            .SingleOrDefaultAsync(ct) ?? ApiKeyStatus.None;
+    }
+
+    public async Task<ApiKeyStatus> SetAsync(string userId, string apiKey, CancellationToken ct = default)
+    {
+        if (Validate(apiKey) is { } error)
+        {
+            throw new ArgumentException(error, nameof(apiKey));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.AnthropicApiKeys.SingleOrDefaultAsync(k => k.UserId == userId, ct);
+        var protectedKey = _protector.Protect(apiKey);
+        var last4 = apiKey[^4..];
+        if (row is null)
+        {
+            row = new AnthropicApiKey { UserId = userId, ProtectedKey = protectedKey, Last4 = last4 };
+            db.AnthropicApiKeys.Add(row);
+        }
+        else
+        {
+            row.ProtectedKey = protectedKey;
+            row.Last4 = last4;
+        }
+
+        row.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return new ApiKeyStatus(true, row.Last4, row.UpdatedAt);
+    }
+
+    public async Task<bool> RemoveAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.AnthropicApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    /// <summary>The key in clear, for the upstream call only. Null when the user has none.</summary>
+    internal async Task<string?> RevealAsync(CommandCenterDbContext db, string userId, CancellationToken ct)
+    {
+        var protectedKey = await db.AnthropicApiKeys.AsNoTracking()
+            .Where(k => k.UserId == userId)
+            .Select(k => k.ProtectedKey)
+            .SingleOrDefaultAsync(ct);
+        return protectedKey is null ? null : _protector.Unprotect(protectedKey);
+    }
+}

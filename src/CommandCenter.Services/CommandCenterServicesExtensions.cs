@@ -1,0 +1,66 @@
+using CommandCenter.Services.Agents;
+using CommandCenter.Services.Anthropic;
+using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Data;
+using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Streaming;
+using CommandCenter.Services.Traces;
+using CommandCenter.Services.Users;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CommandCenter.Services;
+
+public static class CommandCenterServicesExtensions
+{
+    public const string ConnectionStringName = "CommandCenter";
+
+    /// <summary>The database, the streaming pipeline and everything it stands on.</summary>
+    public static IHostApplicationBuilder AddCommandCenterServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"Connection string '{ConnectionStringName}' is not set (ConnectionStrings__{ConnectionStringName}).");
+
+        // Pages hold a context per operation (factory); request handlers and Identity's stores take the scoped one.
+        services.AddDbContextFactory<CommandCenterDbContext>((sp, options) => options
+            .UseNpgsql(connectionString)
+            .AddInterceptors(sp.GetServices<IInterceptor>()));
+        services.AddDbContext<CommandCenterDbContext>(
+            (sp, options) => options.UseNpgsql(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()),
+            optionsLifetime: ServiceLifetime.Singleton);
+
+        services.AddDataProtection()
+            .SetApplicationName("CommandCenter")
+            .PersistKeysToDbContext<CommandCenterDbContext>();
+
+        services.AddOptions<AnthropicOptions>().BindConfiguration(AnthropicOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient<AnthropicClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // An abandoned reply must close its connection at once (that is what stops generation), not drain first.
+                MaxResponseDrainSize = 0,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ApiKeyVault>();
+        services.AddSingleton<PriceBook>();
+        services.AddSingleton<AgentCatalog>();
+        services.AddSingleton<ConversationStore>();
+        services.AddSingleton<MessageStreamService>();
+        services.AddScoped<UserAccounts>();
+
+        services.AddSingleton<InstanceLease>();
+        services.AddSingleton<StaleTraceReaper>();
+        services.AddHostedService<DatabaseInitializer>();
+        return builder;
+    }
+}

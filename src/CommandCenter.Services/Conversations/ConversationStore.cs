@@ -1,0 +1,93 @@
+using CommandCenter.Services.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommandCenter.Services.Conversations;
+
+public sealed record ConversationSummary(
+    string Id, string Title, string AgentId, bool Archived, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount, decimal TotalCost);
+
+public sealed record MessageView(
+    string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
+    int CacheWriteTokens, int CacheReadTokens, decimal? Cost, string? StopReason, string? Error, string? TraceId,
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
+
+public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, int Page, int PageSize, int Total);
+
+/// <summary>The caller's conversations; another user's conversation is indistinguishable from a missing one.</summary>
+public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
+{
+    public const int MaxPageSize = 100;
+    public const int MaxTitleLength = 200;
+
+    /// <param name="search">Matched case-insensitively against titles and message text.</param>
+    public async Task<ConversationPage> ListAsync(string ownerId, int page = 1, int pageSize = 30, string? search = null, bool includeArchived = false, CancellationToken ct = default)
+    {
+        page = Math.Max(page, 1);
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Conversations.AsNoTracking().Where(c => c.OwnerId == ownerId && (includeArchived || !c.Archived));
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = $"%{EscapeLike(search.Trim())}%";
+            query = query.Where(c => EF.Functions.ILike(c.Title, pattern, "\\") || c.Messages.Any(m => EF.Functions.ILike(m.Content, pattern, "\\")));
+        }
+
+        var total = await query.CountAsync(ct);
+        var items = await query
+            .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m)))
+            .ToListAsync(ct);
+        return new ConversationPage(items, page, pageSize, total);
+    }
+
+    public async Task<ConversationDetail?> GetAsync(string ownerId, string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var summary = await db.Conversations.AsNoTracking().Where(c => c.Id == id && c.OwnerId == ownerId)
+            .Select(c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m)))
+            .SingleOrDefaultAsync(ct);
+        if (summary is null)
+        {
+            return null;
+        }
+
+        var messages = await db.Messages.AsNoTracking().Where(m => m.ConversationId == id).OrderBy(m => m.Position)
+            .Select(m => new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
+                m.CacheReadTokens, m.Cost, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt))
+            .ToListAsync(ct);
+        return new ConversationDetail(summary, messages);
+    }
+
+    /// <returns>False when the conversation is not the caller's.</returns>
+    public async Task<bool> UpdateAsync(string ownerId, string id, string? title, bool? archived, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var conversation = await db.Conversations.SingleOrDefaultAsync(c => c.Id == id && c.OwnerId == ownerId, ct);
+        if (conversation is null)
+        {
+            return false;
+        }
+
+        if (title is not null)
+        {
+            conversation.Title = title.Trim();
+        }
+
+        conversation.Archived = archived ?? conversation.Archived;
+        conversation.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task<bool> DeleteAsync(string ownerId, string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Traces stay: they are the audit record of what was spent, conversation or not.
+        return await db.Conversations.Where(c => c.Id == id && c.OwnerId == ownerId).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    private static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

@@ -1,0 +1,38 @@
+namespace CommandCenter.Services.Conversations;
+
+/// <summary>One turn half: the operator's message or the assistant's reply, with the reply's tokens and cost.</summary>
+public sealed class Message
+{
+    public required string Id { get; init; }
+    public required string ConversationId { get; init; }
+    /// <summary>Order within the conversation; unique, so two concurrent sends to one conversation cannot interleave.</summary>
+    public int Position { get; init; }
+    public required string Role { get; init; }
+    public string Content { get; set; } = "";
+    public string Status { get; set; } = MessageStatus.Complete;
+    public string? TaskTraceId { get; init; }
+    public int InputTokens { get; set; }
+    public int OutputTokens { get; set; }
+    public int CacheWriteTokens { get; set; }
+    public int CacheReadTokens { get; set; }
+    public decimal? Cost { get; set; }
+    public string? StopReason { get; set; }
+    public string? Error { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; set; }
+}
+
+public static class MessageRole
+{
+    public const string User = "user";
+    public const string Assistant = "assistant";
+}
+
+public static class MessageStatus
+{
+    public const string Complete = "complete";
+    /// <summary>Reply still arriving; never left behind: the stream's end or the stale-trace reaper settles it.</summary>
+    public const string Streaming = "streaming";
+    public const string Stopped = "stopped";
+    public const string Failed = "failed";
+}

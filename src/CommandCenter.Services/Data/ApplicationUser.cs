@@ -1,0 +1,7 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace CommandCenter.Services.Data;
+
+public sealed class ApplicationUser : IdentityUser
+{
+}

@@ -1,0 +1,35 @@
+using CommandCenter.Services.Traces;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CommandCenter.Services.Data.Configurations;
+
+internal sealed class TaskTraceConfiguration : IEntityTypeConfiguration<TaskTrace>
+{
+    public void Configure(EntityTypeBuilder<TaskTrace> builder)
+    {
+        builder.ToTable("task_trace");
+        builder.Property(t => t.Id).HasMaxLength(64);
+        builder.Property(t => t.Status).HasMaxLength(16);
+        builder.Property(t => t.TotalCost).HasPrecision(18, 6);
+        builder.HasMany(t => t.Sessions).WithOne().HasForeignKey(s => s.TaskTraceId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(t => t.CreatedAt);
+        builder.HasIndex(t => new { t.OwnerId, t.CreatedAt });
+        builder.HasIndex(t => t.Status).HasFilter("\"status\" = 'running'");
+    }
+}
+
+internal sealed class TraceSessionConfiguration : IEntityTypeConfiguration<TraceSession>
+{
+    public void Configure(EntityTypeBuilder<TraceSession> builder)
+    {
+        builder.ToTable("trace_sessions");
+        builder.Property(s => s.Id).HasMaxLength(64);
+        builder.Property(s => s.Status).HasMaxLength(16);
+        builder.Property(s => s.SessionType).HasMaxLength(32);
+        builder.Property(s => s.Cost).HasPrecision(18, 6);
+        builder.Property(s => s.InputPricePerMTok).HasPrecision(12, 6);
+        builder.Property(s => s.OutputPricePerMTok).HasPrecision(12, 6);
+        builder.HasIndex(s => s.CreatedAt);
+    }
+}

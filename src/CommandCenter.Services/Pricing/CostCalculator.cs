@@ -1,0 +1,30 @@
+namespace CommandCenter.Services.Pricing;
+
+/// <summary>The cost of one call, in USD, from Anthropic's reported usage and the model's price.</summary>
+public readonly record struct CostBreakdown(decimal TotalCost, decimal CacheSavings);
+
+public static class CostCalculator
+{
+    // Anthropic's cache multipliers on the base input price.
+    public const decimal CacheWrite5mMultiplier = 1.25m;
+    public const decimal CacheWrite1hMultiplier = 2m;
+    public const decimal CacheReadMultiplier = 0.1m;
+
+    private const decimal PerMillion = 1_000_000m;
+
+    /// <summary>Total cost rounded to 6 decimals (half away from zero), and what cache reads saved against plain input.</summary>
+    public static CostBreakdown Compute(TokenUsage usage, decimal inputPerMTok, decimal outputPerMTok)
+    {
+        var input = usage.InputTokens * inputPerMTok
+            + usage.CacheWrite5mTokens * inputPerMTok * CacheWrite5mMultiplier
+            + usage.CacheWrite1hTokens * inputPerMTok * CacheWrite1hMultiplier
+            + usage.CacheReadTokens * inputPerMTok * CacheReadMultiplier;
+        var total = (input + usage.OutputTokens * outputPerMTok) / PerMillion;
+        var savings = usage.CacheReadTokens * inputPerMTok * (1 - CacheReadMultiplier) / PerMillion;
+        return new(Round(total), Round(savings));
+    }
+
+    public static CostBreakdown Compute(TokenUsage usage, ModelPrice price) => Compute(usage, price.InputPerMTok, price.OutputPerMTok);
+
+    private static decimal Round(decimal value) => decimal.Round(value, 6, MidpointRounding.AwayFromZero);
+}

@@ -1,0 +1,14 @@
+namespace CommandCenter.Services.Pricing;
+
+/// <summary>Token counts of one model call, each kind kept apart: cache tokens are never folded into input.</summary>
+public readonly record struct TokenUsage(
+    int InputTokens,
+    int OutputTokens,
+    int CacheWrite5mTokens = 0,
+    int CacheWrite1hTokens = 0,
+    int CacheReadTokens = 0)
+{
+    public int CacheWriteTokens => CacheWrite5mTokens + CacheWrite1hTokens;
+
+    public int TotalTokens => InputTokens + CacheWriteTokens + CacheReadTokens + OutputTokens;
+}

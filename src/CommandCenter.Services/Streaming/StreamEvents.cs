@@ -1,0 +1,31 @@
+namespace CommandCenter.Services.Streaming;
+
+/// <summary>What a reply stream tells its consumer (the Blazor page or the SSE endpoint), in order: meta, chunk*, then cost + done or error.</summary>
+public abstract record StreamEvent;
+
+/// <param name="HistoryMessagesTrimmed">Oldest messages left out so the conversation fits the model's context window.</param>
+public sealed record MetaEvent(string ConversationId, string TraceId, string MessageId, int HistoryMessagesTrimmed) : StreamEvent;
+
+public sealed record ChunkEvent(string Text) : StreamEvent;
+
+/// <summary>The priced usage of the call; the same numbers the trace stores.</summary>
+public sealed record CostEvent(
+    int InputTokens,
+    int OutputTokens,
+    int CacheWriteTokens,
+    int CacheReadTokens,
+    decimal TotalCost,
+    decimal CacheSavings,
+    string Model,
+    string? StopReason) : StreamEvent
+{
+    /// <summary>The model stopped because the agent's max tokens were reached: the reply is cut short.</summary>
+    public bool Truncated => StopReason == "max_tokens";
+}
+
+public sealed record DoneEvent : StreamEvent
+{
+    public static readonly DoneEvent Instance = new();
+}
+
+public sealed record ErrorEvent(string Error) : StreamEvent;

@@ -1,0 +1,47 @@
+namespace CommandCenter.Services.Traces;
+
+/// <summary>One upstream model call of a trace (table <c>trace_sessions</c>).</summary>
+public sealed class TraceSession
+{
+    public required string Id { get; init; }
+    public required string TaskTraceId { get; init; }
+    public required string AgentId { get; init; }
+    public required string Instruction { get; init; }
+    public string Status { get; set; } = SessionStatus.Running;
+    public required string ModelUsed { get; init; }
+    public string SessionType { get; init; } = "command-center";
+
+    public decimal Cost { get; set; }
+    public int TokensIn { get; set; }
+    public int TokensOut { get; set; }
+    public int CacheWriteTokens { get; set; }
+    public int CacheWrite1hTokens { get; set; }
+    public int CacheReadTokens { get; set; }
+
+    /// <summary>The price this call was charged at, copied so later price changes never rewrite history.</summary>
+    public int ModelPriceId { get; init; }
+    public decimal InputPricePerMTok { get; init; }
+    public decimal OutputPricePerMTok { get; init; }
+
+    public int? DurationMs { get; set; }
+    public int? TimeToFirstTokenMs { get; set; }
+    public string? StopReason { get; set; }
+    public string? UpstreamRequestId { get; set; }
+    public string? UpstreamMessageId { get; set; }
+    public int? UpstreamStatus { get; set; }
+    public string? Error { get; set; }
+    public int HistoryMessagesSent { get; init; }
+    public int HistoryMessagesTrimmed { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+public static class SessionStatus
+{
+    public const string Running = "running";
+    public const string Success = "success";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+}

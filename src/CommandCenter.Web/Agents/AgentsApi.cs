@@ -1,0 +1,57 @@
+using CommandCenter.Services.Agents;
+using CommandCenter.Web.Auth;
+using CommandCenter.Web.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CommandCenter.Web.Agents;
+
+internal static class AgentsApi
+{
+    public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/agents").RequireAuthorization(AuthPolicies.Api);
+        api.MapGet("/", ListAgents);
+        api.MapGet("/{id}", GetAgent);
+        api.MapPost("/", CreateAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
+        api.MapPut("/{id}", UpdateAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
+        api.MapDelete("/{id}", DeleteAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
+        return api;
+    }
+
+    /// <param name="status">ACTIVE or INACTIVE to filter; all agents otherwise.</param>
+    private static async Task<Ok<IReadOnlyList<AgentView>>> ListAgents(AgentCatalog agents, string? status, CancellationToken ct)
+    {
+        var all = await agents.ListAsync(ct: ct);
+        return TypedResults.Ok(status is null ? all : (IReadOnlyList<AgentView>)[.. all.Where(a => string.Equals(a.Status, status, StringComparison.OrdinalIgnoreCase))]);
+    }
+
+    private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> GetAgent(string id, AgentCatalog agents, CancellationToken ct) =>
+        await agents.FindAsync(id, ct) is { } agent ? TypedResults.Ok(agent) : NotFound(id);
+
+    private static async Task<Results<Created<AgentView>, ValidationProblem>> CreateAgent(AgentInput input, AgentCatalog agents, CancellationToken ct)
+    {
+        var result = await agents.CreateAsync(input, ct);
+        return result.Agent is { } agent ? TypedResults.Created($"/api/agents/{agent.Id}", agent) : ApiProblems.Validation(result.Errors);
+    }
+
+    private static async Task<Results<Ok<AgentView>, ValidationProblem, ProblemHttpResult>> UpdateAgent(string id, AgentInput input, AgentCatalog agents, CancellationToken ct)
+    {
+        var result = await agents.UpdateAsync(id, input, ct);
+        if (result.NotFound)
+        {
+            return NotFound(id);
+        }
+
+        return result.Agent is { } agent ? TypedResults.Ok(agent) : ApiProblems.Validation(result.Errors);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAgent(string id, AgentCatalog agents, CancellationToken ct) =>
+        await agents.DeleteAsync(id, ct) switch
+        {
+            AgentDeleteResult.Deleted => TypedResults.NoContent(),
+            AgentDeleteResult.NotFound => NotFound(id),
+            _ => ApiProblems.Error(StatusCodes.Status409Conflict, "This agent has conversations or traces; set its status to INACTIVE instead of deleting it."),
+        };
+
+    private static ProblemHttpResult NotFound(string id) => ApiProblems.Error(StatusCodes.Status404NotFound, $"Agent with ID {id} not found");
+}

@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using CommandCenter.Services.Data;
+using CommandCenter.Web.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CommandCenter.Web.Auth;
+
+internal static class AuthApi
+{
+    /// <summary>ASP.NET Identity's own endpoints under /api/auth: login, refresh and account management.</summary>
+    public static IEndpointConventionBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        return app.MapGroup("/api/auth")
+            .MapIdentityApi<ApplicationUser>()
+            .AddEndpointFilter(async (context, next) =>
+            {
+                var http = context.HttpContext;
+                if (http.Request.Path.Value?.EndsWith("/register", StringComparison.OrdinalIgnoreCase) == true
+                    && !http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AllowSelfRegistration)
+                {
+                    return ApiProblems.Error(StatusCodes.Status403Forbidden, "Self-registration is disabled; ask an administrator for an account.");
+                }
+
+                return await next(context);
+            });
+    }
+
+    /// <summary>Form posts of the Account pages.</summary>
+    public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/Account");
+        account.MapPost("/Logout", async (ClaimsPrincipal user, [FromServices] SignInManager<ApplicationUser> signInManager, [FromForm] string? returnUrl) =>
+        {
+            await signInManager.SignOutAsync();
+            return TypedResults.LocalRedirect($"~/{returnUrl}");
+        });
+        return account;
+    }
+}
+
+internal sealed class NoEmailSender : IEmailSender<ApplicationUser>
+{
+    // No mail server: accounts are created confirmed by admins, and password resets go through an admin.
+    public Task SendConfirmationLinkAsync(ApplicationUser user, string email, string confirmationLink) => Task.CompletedTask;
+    public Task SendPasswordResetLinkAsync(ApplicationUser user, string email, string resetLink) => Task.CompletedTask;
+    public Task SendPasswordResetCodeAsync(ApplicationUser user, string email, string resetCode) => Task.CompletedTask;
+}

@@ -1,0 +1,10 @@
+using System.Security.Claims;
+
+namespace CommandCenter.Web.Http;
+
+internal static class ClaimsPrincipalExtensions
+{
+    /// <summary>The signed-in user's id; endpoints and pages that call this require authentication.</summary>
+    public static string UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("No signed-in user.");
+}

@@ -1,0 +1,23 @@
+using CommandCenter.Services.Pricing;
+using CommandCenter.Web.Auth;
+using CommandCenter.Web.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CommandCenter.Web.Pricing;
+
+internal static class PricesApi
+{
+    public static RouteGroupBuilder MapPricesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/prices").RequireAuthorization(AuthPolicies.Api);
+        api.MapGet("/", async (PriceBook prices, CancellationToken ct) => TypedResults.Ok((await prices.ListCurrentAsync(ct)).Select(PriceBook.View)));
+        api.MapPost("/", AddPrice).RequireAuthorization(AuthPolicies.ApiAdmin);
+        return api;
+    }
+
+    private static async Task<Results<Created<PriceView>, ValidationProblem>> AddPrice(PriceInput input, PriceBook prices, CancellationToken ct)
+    {
+        var (price, errors) = await prices.AddAsync(input, ct);
+        return price is not null ? TypedResults.Created($"/api/prices/{price.Id}", price) : ApiProblems.Validation(errors);
+    }
+}

@@ -1,0 +1,36 @@
+using CommandCenter.Services;
+using CommandCenter.Web;
+using CommandCenter.Web.Agents;
+using CommandCenter.Web.ApiKeys;
+using CommandCenter.Web.Auth;
+using CommandCenter.Web.Components;
+using CommandCenter.Web.Conversations;
+using CommandCenter.Web.Pricing;
+using CommandCenter.Web.Streaming;
+using CommandCenter.Web.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddCommandCenterServices();
+builder.AddWebServices();
+
+var app = builder.Build();
+
+app.UseWebPipeline();
+
+app.MapAuthApi();
+app.MapAgentsApi();
+app.MapUsersApi();
+app.MapApiKeyApi();
+app.MapPricesApi();
+app.MapConversationsApi();
+app.MapCommandCenterApi();
+app.MapHealthChecks("/health");
+app.MapAccountEndpoints();
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Visible to the E2E tests' WebApplicationFactory.</summary>
+public partial class Program;

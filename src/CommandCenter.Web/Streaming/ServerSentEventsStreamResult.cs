@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using CommandCenter.Services.Streaming;
+
+namespace CommandCenter.Web.Streaming;
+
+/// <summary>
+/// Writes a reply as Server-Sent Events with System.Net.ServerSentEvents' formatter, one write per event (no batching).
+/// Not <c>TypedResults.ServerSentEvents</c>: that result cannot send the comment heartbeats we need while the model is
+/// silent, and it sets its own Cache-Control.
+/// </summary>
+internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpan heartbeatInterval) : IResult
+{
+    private static readonly byte[] Heartbeat = ": keep-alive\n\n"u8.ToArray();
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    public async Task ExecuteAsync(HttpContext http)
+    {
+        var response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.StartAsync(http.RequestAborted);
+
+        await SseFormatter.WriteAsync(Items(response.Body, http.RequestAborted), response.Body, Format, http.RequestAborted);
+    }
+
+    private async IAsyncEnumerable<SseItem<StreamEvent>> Items(Stream body, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var events = stream.ReadEventsAsync(ct).GetAsyncEnumerator(ct);
+        while (await NextAsync(events, body, ct))
+        {
+            yield return new SseItem<StreamEvent>(events.Current, EventName(events.Current));
+        }
+    }
+
+    /// <summary>Waits for the next event, writing a comment line each time the model stays silent for the heartbeat interval.</summary>
+    private async Task<bool> NextAsync(IAsyncEnumerator<StreamEvent> events, Stream body, CancellationToken ct)
+    {
+        var next = events.MoveNextAsync();
+        if (next.IsCompleted)
+        {
+            return await next;
+        }
+
+        var pending = next.AsTask();
+        while (true)
+        {
+            try
+            {
+                return await pending.WaitAsync(heartbeatInterval, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            try
+            {
+                // The formatter is waiting on us, so this write cannot interleave with an event.
+                await body.WriteAsync(Heartbeat, ct);
+                await body.FlushAsync(ct);
+            }
+            catch
+            {
+                // The client left: the reply sees the same cancellation and ends promptly; let it settle before disposal.
+                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+        }
+    }
+
+    private static string EventName(StreamEvent e) => e switch
+    {
+        MetaEvent => "meta",
+        ChunkEvent => "chunk",
+        CostEvent => "cost",
+        DoneEvent => "done",
+        ErrorEvent => "error",
+        _ => throw new UnreachableException($"No SSE name for {e.GetType().Name}."),
+    };
+
+    private static void Format(SseItem<StreamEvent> item, IBufferWriter<byte> writer)
+    {
+        using var json = new Utf8JsonWriter(writer);
+        JsonSerializer.Serialize(json, item.Data, item.Data.GetType(), Json);
+    }
+}

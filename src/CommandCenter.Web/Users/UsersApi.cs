@@ -1,0 +1,32 @@
+using CommandCenter.Services.Users;
+using CommandCenter.Web.Auth;
+using CommandCenter.Web.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CommandCenter.Web.Users;
+
+internal sealed record CreateUserRequest(string? Email, string? Password, string? Role);
+
+internal static class UsersApi
+{
+    public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/users").RequireAuthorization(AuthPolicies.ApiAdmin);
+        api.MapGet("/", async (UserAccounts accounts, CancellationToken ct) => TypedResults.Ok(await accounts.ListAsync(ct)));
+        api.MapPost("/", CreateUser);
+        api.MapPost("/{id}/disable", (string id, UserAccounts accounts) => SetDisabled(id, true, accounts));
+        api.MapPost("/{id}/enable", (string id, UserAccounts accounts) => SetDisabled(id, false, accounts));
+        return api;
+    }
+
+    private static async Task<Results<Created<UserView>, ValidationProblem>> CreateUser(CreateUserRequest request, UserAccounts accounts)
+    {
+        var result = await accounts.CreateAsync(request.Email, request.Password, request.Role);
+        return result.User is { } user ? TypedResults.Created($"/api/users/{user.Id}", user) : ApiProblems.Validation(result.Errors);
+    }
+
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetDisabled(string id, bool disabled, UserAccounts accounts) =>
+        await accounts.SetDisabledAsync(id, disabled) is { } user
+            ? TypedResults.Ok(user)
+            : ApiProblems.Error(StatusCodes.Status404NotFound, $"User with ID {id} not found");
+}

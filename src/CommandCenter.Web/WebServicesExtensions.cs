@@ -1,0 +1,84 @@
+using CommandCenter.Services.Data;
+using CommandCenter.Services.Users;
+using CommandCenter.Web.Auth;
+using CommandCenter.Web.Http;
+using CommandCenter.Web.Components.Account;
+using CommandCenter.Web.Streaming;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using MudBlazor.Services;
+
+namespace CommandCenter.Web;
+
+internal static class WebServicesExtensions
+{
+    /// <summary>Identity (cookies for the UI, bearer tokens for the API), the Blazor UI and the HTTP API's plumbing.</summary>
+    public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddBearerToken(IdentityConstants.BearerScheme)
+            .AddIdentityCookies();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser())
+            .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin))
+            .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<CommandCenterDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddSingleton<IEmailSender<ApplicationUser>, NoEmailSender>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblems.AddErrorString);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
+        return builder;
+    }
+
+    public static WebApplication UseWebPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        // The API answers with problem details; pages get the not-found page.
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/api"),
+            api => api.UseStatusCodePages(),
+            ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseAntiforgery();
+        return app;
+    }
+
+    private static void UseWhen(this IApplicationBuilder app, Func<HttpContext, bool> predicate, Action<IApplicationBuilder> then, Action<IApplicationBuilder> otherwise)
+    {
+        app.UseWhen(predicate, then);
+        app.UseWhen(context => !predicate(context), otherwise);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace CommandCenter.FakeAnthropic;
+
+/// <summary>An in-process fake of the Anthropic Messages API on a random loopback port, recording every request.</summary>
+public sealed class FakeAnthropicServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, FakeScenario> _scenarios = new();
+    private readonly Lock _lock = new();
+    private readonly List<RecordedRequest> _requests = [];
+    private readonly List<(Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)> _waiters = [];
+
+    private FakeAnthropicServer(WebApplication app) => _app = app;
+
+    /// <summary>Starts Kestrel on http://127.0.0.1 with a free port.</summary>
+    public static async Task<FakeAnthropicServer> StartAsync(CancellationToken ct = default)
+    {
+        // The empty builder reads no appsettings or environment, so whatever config sits in the
+        // test's output folder (the app under test's, say) cannot add endpoints or logging here.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new FakeAnthropicServer(app);
+        app.Run(new MessagesHandler(server.ScenarioFor, server.Record).HandleAsync);
+        await app.StartAsync(ct);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        server.BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    /// <summary>The server's root, with a trailing slash.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The scenario for requests whose key has none of its own.</summary>
+    public FakeScenario DefaultScenario { get; set; } = new();
+
+    /// <summary>Answers requests carrying <paramref name="apiKey"/> with <paramref name="scenario"/>.</summary>
+    public void SetScenario(string apiKey, FakeScenario scenario) => _scenarios[apiKey] = scenario;
+
+    /// <summary>A snapshot of every request so far, rejected ones included, in arrival order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get { lock (_lock) return [.. _requests]; }
+    }
+
+    /// <summary>The requests that carried <paramref name="apiKey"/>, in arrival order.</summary>
+    public IReadOnlyList<RecordedRequest> RequestsFor(string apiKey) => [.. Requests.Where(r => r.ApiKey == apiKey)];
+
+    /// <summary>
+    /// Completes with the first request matching <paramref name="match"/>, already recorded or arriving
+    /// later (on arrival, not when its response ends); throws <see cref="TimeoutException"/> otherwise.
+    /// </summary>
+    public async Task<RecordedRequest> WaitForRequestAsync(Func<RecordedRequest, bool> match, TimeSpan timeout)
+    {
+        var waiter = (Match: match, Arrived: new TaskCompletionSource<RecordedRequest>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_lock)
+        {
+            if (_requests.FirstOrDefault(match) is { } recorded) return recorded;
+            _waiters.Add(waiter);
+        }
+        try
+        {
+            return await waiter.Arrived.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            int count;
+            lock (_lock)
+            {
+                _waiters.Remove(waiter);
+                count = _requests.Count;
+            }
+            throw new TimeoutException($"No matching request reached the fake Anthropic server within {timeout} ({count} requests recorded).");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stopping cancels held and paced streams (see MessagesHandler), so this returns promptly.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+        lock (_lock)
+        {
+            foreach (var (_, arrived) in _waiters) arrived.TrySetCanceled();
+            _waiters.Clear();
+        }
+    }
+
+    private FakeScenario ScenarioFor(RecordedRequest request) =>
+        request.ApiKey is { } key && _scenarios.TryGetValue(key, out var scenario) ? scenario : DefaultScenario;
+
+    private void Record(RecordedRequest request)
+    {
+        (Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)[] matched;
+        lock (_lock)
+        {
+            _requests.Add(request);
+            matched = [.. _waiters.Where(w => w.Match(request))];
+            foreach (var waiter in matched) _waiters.Remove(waiter);
+        }
+        // Completed outside the lock; continuations run asynchronously anyway.
+        foreach (var waiter in matched) waiter.Arrived.TrySetResult(request);
+    }
+}

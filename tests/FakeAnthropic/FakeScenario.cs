@@ -1,0 +1,64 @@
+namespace CommandCenter.FakeAnthropic;
+
+/// <summary>How the fake answers one request: content, pacing, usage and failures.</summary>
+public sealed record FakeScenario
+{
+    /// <summary>Text of the reply; one <c>text_delta</c> per item.</summary>
+    public IReadOnlyList<string> Chunks { get; init; } = ["Hello", ", ", "world", "!"];
+
+    /// <summary>Pause before each text delta, so a stream is observably paced.</summary>
+    public TimeSpan ChunkDelay { get; init; }
+
+    /// <summary>Pause before the response headers are sent.</summary>
+    public TimeSpan FirstByteDelay { get; init; }
+
+    /// <summary>Usage to report; null computes input ≈ request body chars / 4 and output = <see cref="Chunks"/> count.</summary>
+    public FakeUsage? Usage { get; init; }
+
+    /// <summary>True: <c>message_delta.usage</c> repeats input and cache counts (current API); false: only <c>output_tokens</c> (older API).</summary>
+    public bool CumulativeUsageInDelta { get; init; } = true;
+
+    /// <summary>HTTP status (401, 400, 429, 500, 529 …) returned with a JSON error body instead of a stream.</summary>
+    public int? FailStatus { get; init; }
+
+    /// <summary>The <c>error.type</c> of a pre-stream failure, e.g. <c>rate_limit_error</c>.</summary>
+    public string FailErrorType { get; init; } = "api_error";
+
+    /// <summary>The <c>error.message</c> of a pre-stream failure.</summary>
+    public string FailMessage { get; init; } = "Internal server error";
+
+    /// <summary>Adds a <c>retry-after</c> header to a pre-stream failure.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>After N text deltas send <c>event: error</c> (overloaded_error) and end the response.</summary>
+    public int? ErrorAfterChunks { get; init; }
+
+    /// <summary>After N text deltas abort the TCP connection.</summary>
+    public int? DropAfterChunks { get; init; }
+
+    /// <summary>After N text deltas send nothing more until the client disconnects (or the server stops).</summary>
+    public int? HoldAfterChunks { get; init; }
+
+    /// <summary>Adds a thinking block (thinking and signature deltas) before the text block.</summary>
+    public bool IncludeThinking { get; init; }
+
+    /// <summary>Adds a <c>tool_use</c> block streamed as <c>input_json_delta</c> after the text block.</summary>
+    public bool IncludeToolUse { get; init; }
+
+    /// <summary>The <c>stop_reason</c> in <c>message_delta</c>, e.g. <c>max_tokens</c>.</summary>
+    public string StopReason { get; init; } = "end_turn";
+
+    /// <summary>Pads some <c>data:</c> lines with trailing spaces, which clients must tolerate.</summary>
+    public bool PadDataLines { get; init; } = true;
+
+    /// <summary>Includes an event type the client cannot know yet, which it must skip.</summary>
+    public bool UnknownEvent { get; init; } = true;
+}
+
+/// <summary>Token counts reported in <c>message_start</c> and <c>message_delta</c>.</summary>
+public sealed record FakeUsage(
+    int InputTokens,
+    int OutputTokens,
+    int CacheCreation5mTokens = 0,
+    int CacheCreation1hTokens = 0,
+    int CacheReadTokens = 0);

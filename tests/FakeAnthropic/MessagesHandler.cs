@@ -1,0 +1,292 @@
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CommandCenter.FakeAnthropic;
+
+/// <summary>
+/// Answers every request the way <c>POST /v1/messages</c> with <c>"stream": true</c> does, byte for byte
+/// where clients care. Shared by the in-process server and the standalone Program.
+/// </summary>
+internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null)
+{
+    private static readonly string[] SupportedVersions = ["2023-06-01", "2026-10-21"];
+
+    // Relaxed escaping keeps non-ASCII text readable on the wire, as the real API does; it is still valid JSON.
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = await RecordAsync(context);
+        if (request is null) return;
+        onArrived?.Invoke(request);
+
+        // Stopping the host must also end held or paced streams, or shutdown would wait for them.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var selfAborted = false;
+        try
+        {
+            selfAborted = await RespondAsync(context, request, cts.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away (or the server is stopping) mid-response: nothing left to write to.
+        }
+        finally
+        {
+            request.End(clientAborted: !selfAborted && context.RequestAborted.IsCancellationRequested);
+        }
+    }
+
+    private static async Task<RecordedRequest?> RecordAsync(HttpContext context)
+    {
+        string body;
+        try
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            return null; // The client left before sending a whole request.
+        }
+
+        return new RecordedRequest
+        {
+            Method = context.Request.Method,
+            Path = context.Request.Path.Value ?? "/",
+            Headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
+            Body = body,
+            ReceivedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <returns>True when the fake dropped the connection on purpose.</returns>
+    private async Task<bool> RespondAsync(HttpContext context, RecordedRequest request, CancellationToken ct)
+    {
+        var requestId = "req_" + RandomId(24);
+        if (Validate(request) is { } invalid)
+        {
+            await WriteErrorAsync(context, requestId, invalid.Status, invalid.Type, invalid.Message, null, ct);
+            return false;
+        }
+
+        var scenario = scenarioFor(request);
+        if (scenario.FirstByteDelay > TimeSpan.Zero) await Task.Delay(scenario.FirstByteDelay, ct);
+
+        if (scenario.FailStatus is { } status)
+        {
+            await WriteErrorAsync(context, requestId, status, scenario.FailErrorType, scenario.FailMessage, scenario.RetryAfterSeconds, ct);
+            return false;
+        }
+
+        return await StreamAsync(context, request, scenario, requestId, ct);
+    }
+
+    private static (int Status, string Type, string Message)? Validate(RecordedRequest request)
+    {
+        if (request.Method != HttpMethods.Post || request.Path != "/v1/messages")
+            return (404, "not_found_error", "Not found");
+        if (request.ApiKey is null)
+            return (401, "authentication_error", "x-api-key header is required");
+        if (!request.Headers.TryGetValue("anthropic-version", out var version))
+            return (400, "invalid_request_error", "anthropic-version: header is required");
+        if (!SupportedVersions.Contains(version))
+            return (400, "invalid_request_error", $"anthropic-version: invalid version '{version}'");
+        if (request.Json.ValueKind != JsonValueKind.Object)
+            return (400, "invalid_request_error", "There was an issue with your request body: it is not a valid JSON object");
+        foreach (var field in (string[])["model", "max_tokens", "messages"])
+        {
+            if (!request.Json.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+                return (400, "invalid_request_error", $"{field}: Field required");
+        }
+        if (!request.Json.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
+            return (400, "invalid_request_error", "stream: this fake only streams; send \"stream\": true");
+        return null;
+    }
+
+    private static async Task WriteErrorAsync(
+        HttpContext context, string requestId, int status, string type, string message, int? retryAfterSeconds, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.Headers["request-id"] = requestId;
+        if (retryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString();
+        var body = new JsonObject
+        {
+            ["type"] = "error",
+            ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
+            ["request_id"] = requestId,
+        };
+        await response.WriteAsync(body.ToJsonString(JsonOptions), ct);
+    }
+
+    private static async Task<bool> StreamAsync(
+        HttpContext context, RecordedRequest request, FakeScenario scenario, string requestId, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["request-id"] = requestId;
+        response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
+        var sse = new SseWriter(response, scenario.PadDataLines, ct);
+
+        var usage = scenario.Usage ?? new FakeUsage(Math.Max(1, request.Body.Length / 4), scenario.Chunks.Count);
+        var cacheCreation = usage.CacheCreation5mTokens + usage.CacheCreation1hTokens;
+        await sse.WriteAsync("message_start", new JsonObject
+        {
+            ["type"] = "message_start",
+            ["message"] = new JsonObject
+            {
+                ["id"] = "msg_01" + RandomId(22),
+                ["type"] = "message",
+                ["role"] = "assistant",
+                ["model"] = request.Json.GetProperty("model").ToString(),
+                ["content"] = new JsonArray(),
+                ["stop_reason"] = null,
+                ["stop_sequence"] = null,
+                ["usage"] = new JsonObject
+                {
+                    ["input_tokens"] = usage.InputTokens,
+                    ["cache_creation_input_tokens"] = cacheCreation,
+                    ["cache_read_input_tokens"] = usage.CacheReadTokens,
+                    ["cache_creation"] = new JsonObject
+                    {
+                        ["ephemeral_5m_input_tokens"] = usage.CacheCreation5mTokens,
+                        ["ephemeral_1h_input_tokens"] = usage.CacheCreation1hTokens,
+                    },
+                    ["output_tokens"] = 1,
+                    ["service_tier"] = "standard",
+                },
+            },
+        });
+        await sse.PingAsync();
+
+        var index = 0;
+        if (scenario.IncludeThinking)
+        {
+            await sse.BlockStartAsync(index, new JsonObject { ["type"] = "thinking", ["thinking"] = "" });
+            foreach (var thought in (string[])["The user wants a reply.", " A short, friendly one will do."])
+                await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "thinking_delta", ["thinking"] = thought });
+            await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "signature_delta", ["signature"] = "EqQBCgIYAhIM" + RandomId(64) });
+            await sse.BlockStopAsync(index++);
+        }
+
+        await sse.BlockStartAsync(index, new JsonObject { ["type"] = "text", ["text"] = "" });
+        var chunks = scenario.Chunks;
+        for (var sent = 0; ; sent++)
+        {
+            // Checkpoints run before each delta and after the last, so N = 0 means "before any text".
+            if (AtCheckpoint(scenario.ErrorAfterChunks, sent, chunks.Count))
+            {
+                await sse.WriteAsync("error", new JsonObject
+                {
+                    ["type"] = "error",
+                    ["error"] = new JsonObject { ["type"] = "overloaded_error", ["message"] = "Overloaded" },
+                });
+                return false;
+            }
+            if (AtCheckpoint(scenario.DropAfterChunks, sent, chunks.Count))
+            {
+                context.Abort();
+                return true;
+            }
+            if (AtCheckpoint(scenario.HoldAfterChunks, sent, chunks.Count))
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            if (sent == chunks.Count) break;
+
+            if (scenario.ChunkDelay > TimeSpan.Zero) await Task.Delay(scenario.ChunkDelay, ct);
+            await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "text_delta", ["text"] = chunks[sent] });
+
+            if (sent == 0 && scenario.UnknownEvent)
+            {
+                await sse.WriteAsync("content_block_citation_future", new JsonObject
+                {
+                    ["type"] = "content_block_citation_future",
+                    ["index"] = index,
+                    ["note"] = "an event type newer than the client; it must be skipped",
+                });
+            }
+            if (sent == chunks.Count / 2) await sse.PingAsync();
+        }
+        await sse.BlockStopAsync(index++);
+
+        if (scenario.IncludeToolUse)
+        {
+            await sse.BlockStartAsync(index, new JsonObject
+            {
+                ["type"] = "tool_use",
+                ["id"] = "toolu_01" + RandomId(22),
+                ["name"] = "get_weather",
+                ["input"] = new JsonObject(),
+            });
+            // The real API opens with an empty partial_json before the pieces.
+            foreach (var part in (string[])["", "{\"location\": \"San", " Francisco, CA\"}"])
+                await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = part });
+            await sse.BlockStopAsync(index++);
+        }
+
+        var deltaUsage = new JsonObject();
+        if (scenario.CumulativeUsageInDelta)
+        {
+            deltaUsage["input_tokens"] = usage.InputTokens;
+            deltaUsage["cache_creation_input_tokens"] = cacheCreation;
+            deltaUsage["cache_read_input_tokens"] = usage.CacheReadTokens;
+        }
+        deltaUsage["output_tokens"] = usage.OutputTokens;
+        await sse.WriteAsync("message_delta", new JsonObject
+        {
+            ["type"] = "message_delta",
+            ["delta"] = new JsonObject { ["stop_reason"] = scenario.StopReason, ["stop_sequence"] = null },
+            ["usage"] = deltaUsage,
+        });
+        await sse.WriteAsync("message_stop", new JsonObject { ["type"] = "message_stop" });
+        return false;
+    }
+
+    // A checkpoint past the last chunk fires after the last chunk, so an over-large N still triggers.
+    private static bool AtCheckpoint(int? afterChunks, int sent, int count) =>
+        afterChunks is { } n && Math.Clamp(n, 0, count) == sent;
+
+    private static string RandomId(int length) =>
+        RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
+
+    /// <summary>Writes <c>event:</c>/<c>data:</c> frames and flushes each one, so pacing reaches the client.</summary>
+    private sealed class SseWriter(HttpResponse response, bool pad, CancellationToken ct)
+    {
+        private int _written;
+
+        public Task WriteAsync(string type, JsonObject data) => WriteRawAsync(type, data.ToJsonString(JsonOptions));
+
+        // The real API formats ping with a space after the colon; clients must not care.
+        public Task PingAsync() => WriteRawAsync("ping", """{"type": "ping"}""");
+
+        public Task BlockStartAsync(int index, JsonObject block) => WriteAsync("content_block_start", new JsonObject
+        {
+            ["type"] = "content_block_start", ["index"] = index, ["content_block"] = block,
+        });
+
+        public Task BlockDeltaAsync(int index, JsonObject delta) => WriteAsync("content_block_delta", new JsonObject
+        {
+            ["type"] = "content_block_delta", ["index"] = index, ["delta"] = delta,
+        });
+
+        public Task BlockStopAsync(int index) => WriteAsync("content_block_stop", new JsonObject
+        {
+            ["type"] = "content_block_stop", ["index"] = index,
+        });
+
+        private async Task WriteRawAsync(string type, string json)
+        {
+            // Every other data line gets trailing spaces, to catch clients that parse the line too strictly.
+            var padding = pad && _written++ % 2 == 1 ? "  " : "";
+            await response.WriteAsync($"event: {type}\ndata: {json}{padding}\n\n", ct);
+            await response.Body.FlushAsync(ct);
+        }
+    }
+}

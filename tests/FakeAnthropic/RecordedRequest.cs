@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace CommandCenter.FakeAnthropic;
+
+/// <summary>One request as the fake received it, and how its response ended.</summary>
+public sealed class RecordedRequest
+{
+    private readonly JsonElement _json;
+    private readonly TaskCompletionSource<DateTimeOffset> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _clientAborted;
+
+    public required string Method { get; init; }
+
+    public required string Path { get; init; }
+
+    /// <summary>Request headers with lower-case names; repeated headers are joined with ", ".</summary>
+    public required IReadOnlyDictionary<string, string> Headers { get; init; }
+
+    /// <summary>The raw body text.</summary>
+    public required string Body
+    {
+        get;
+        init
+        {
+            field = value;
+            _json = Parse(value); // parsed once, up front, so Json is a plain read from any thread
+        }
+    }
+
+    /// <summary>The parsed body; <see cref="JsonValueKind.Undefined"/> when the body is not JSON.</summary>
+    public JsonElement Json => _json;
+
+    /// <summary>The key from <c>x-api-key</c>, else from <c>Authorization: Bearer</c> (what SDK 13.x sends).</summary>
+    public string? ApiKey =>
+        Headers.TryGetValue("x-api-key", out var key) && key.Length > 0 ? key
+        : Headers.TryGetValue("authorization", out var auth) && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && auth[7..].Trim() is { Length: > 0 } bearer ? bearer
+        : null;
+
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>Completes when the response finished or the client went away.</summary>
+    public Task<DateTimeOffset> Ended => _ended.Task;
+
+    /// <summary>True if the client disconnected before the fake finished writing (a deliberate drop is not the client's doing).</summary>
+    public bool ClientAborted => _clientAborted;
+
+    internal void End(bool clientAborted)
+    {
+        // Set before completing Ended so awaiters always see the final value.
+        _clientAborted = clientAborted;
+        _ended.TrySetResult(DateTimeOffset.UtcNow);
+    }
+
+    private static JsonElement Parse(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+}
