@@ -26,5 +26,6 @@ public static class CostCalculator
 
     public static CostBreakdown Compute(TokenUsage usage, ModelPrice price) => Compute(usage, price.InputPerMTok, price.OutputPerMTok);
 
-    private static decimal Round(decimal value) => decimal.Round(value, 6, MidpointRounding.AwayFromZero);
+    // Dividing by 1.000…m drops trailing zeros, so 0.000315 serializes as written and not as 0.0003150000.
+    private static decimal Round(decimal value) => decimal.Round(value, 6, MidpointRounding.AwayFromZero) / 1.000000000000000000000000000000000m;
 }

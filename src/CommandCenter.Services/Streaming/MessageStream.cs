@@ -106,7 +106,7 @@ public sealed class MessageStream : IAsyncDisposable
         {
             case MessageStarted started:
                 _turn.Usage = _turn.Usage.Apply(started.Usage);
-                _turn.Session.UpstreamMessageId = started.MessageId;
+                _turn.UpstreamMessageId = started.MessageId;
                 return null;
             case MessageDelta delta:
                 _turn.Usage = _turn.Usage.Apply(delta.Usage);

@@ -79,8 +79,8 @@ public sealed partial class MessageStreamService(
         }
         catch (AnthropicApiException e)
         {
-            turn.Session.UpstreamStatus = e.StatusCode;
-            turn.Session.UpstreamRequestId = e.RequestId;
+            turn.UpstreamStatus = e.StatusCode;
+            turn.UpstreamRequestId = e.RequestId;
             LogUpstreamRefused(logger, turn.Trace.Id, e.StatusCode, e.ErrorType);
             var error = $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
             await SettleAsync(turn, TurnOutcome.Failed, error);
@@ -97,7 +97,7 @@ public sealed partial class MessageStreamService(
             throw;
         }
 
-        turn.Session.UpstreamRequestId = upstream.RequestId;
+        turn.UpstreamRequestId = upstream.RequestId;
         var meta = new MetaEvent(conversation.Id, turn.Trace.Id, turn.Reply.Id, prompt.HistoryMessagesTrimmed);
         return new MessageStream(this, turn, upstream, meta);
     }
@@ -200,6 +200,7 @@ public sealed partial class MessageStreamService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(timeout.Token);
+            // Attached as they were inserted; every change below is then written as an update.
             db.AttachRange(turn.Trace, turn.Reply);
 
             turn.Trace.Status = outcome switch
@@ -226,6 +227,9 @@ public sealed partial class MessageStreamService(
             session.CacheWrite1hTokens = turn.Usage.CacheWrite1hTokens;
             session.CacheReadTokens = turn.Usage.CacheReadTokens;
             session.StopReason = turn.StopReason;
+            session.UpstreamStatus = turn.UpstreamStatus;
+            session.UpstreamRequestId = turn.UpstreamRequestId;
+            session.UpstreamMessageId = turn.UpstreamMessageId;
             session.Error = error;
             session.DurationMs = (int)clock.GetElapsedTime(turn.StartTimestamp, end).TotalMilliseconds;
             session.TimeToFirstTokenMs = turn.FirstTokenTimestamp is { } first ? (int)clock.GetElapsedTime(turn.StartTimestamp, first).TotalMilliseconds : null;

@@ -27,6 +27,9 @@ internal sealed class Turn(TaskTrace trace, TraceSession session, Message reply,
     public string? StopReason { get; set; }
     public StringBuilder Text { get; } = new();
     public long? FirstTokenTimestamp { get; set; }
+    public int? UpstreamStatus { get; set; }
+    public string? UpstreamRequestId { get; set; }
+    public string? UpstreamMessageId { get; set; }
 
     public bool IsSettled => Volatile.Read(ref _settled) == 1;
 

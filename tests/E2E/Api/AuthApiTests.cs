@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommandCenter.E2E.Infrastructure;
+
+namespace CommandCenter.E2E.Api;
+
+public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCenterApp>
+{
+    [Fact]
+    public async Task SeededAdminLogsInAndGetsBearerAndRefreshTokens()
+    {
+        using var client = app.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email = CommandCenterApp.AdminEmail, password = CommandCenterApp.AdminPassword }, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var tokens = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        tokens.GetProperty("tokenType").GetString().ShouldBe("Bearer");
+        tokens.GetProperty("accessToken").GetString().ShouldNotBeNullOrEmpty();
+        tokens.GetProperty("expiresIn").GetInt32().ShouldBeGreaterThan(0);
+
+        var refreshed = await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = tokens.GetProperty("refreshToken").GetString() }, TestContext.Current.CancellationToken);
+        refreshed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var newToken = (await refreshed.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("accessToken").GetString()!;
+        using var withNewToken = app.CreateClient(newToken);
+        (await withNewToken.GetAsync("/api/agents", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsRejectedWith401()
+    {
+        using var client = app.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email = CommandCenterApp.AdminEmail, password = "not-the-password" }, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task RepeatedFailedLoginsLockTheAccountOut()
+    {
+        using var user = await app.NewUserAsync();
+        using var client = app.CreateClient();
+        for (var i = 0; i < 5; i++)
+        {
+            (await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "wrong" }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        var withRightPassword = await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken);
+        withRightPassword.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await withRightPassword.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("LockedOut");
+    }
+
+    [Theory]
+    [InlineData("/api/agents")]
+    [InlineData("/api/me/anthropic-key")]
+    [InlineData("/api/conversations")]
+    [InlineData("/api/users")]
+    public async Task ApiRequiresABearerToken(string path)
+    {
+        using var anonymous = app.CreateClient();
+        (await anonymous.GetAsync(path, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        using var forged = app.CreateClient("not-a-real-token");
+        (await forged.GetAsync(path, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task SelfRegistrationIsOffByDefault()
+    {
+        using var client = app.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/register", new { email = "walk-in@e2e.test", password = "Walk-In-123" }, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await client.PostAsJsonAsync("/api/auth/login", new { email = "walk-in@e2e.test", password = "Walk-In-123" }, TestContext.Current.CancellationToken))
+            .StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AdminCreatesAccountsAndOperatorsCannot()
+    {
+        using var operatorUser = await app.NewUserAsync("Operator");
+        var byOperator = await operatorUser.Client.PostAsJsonAsync("/api/users", new { email = "x@e2e.test", password = "Xx-12345678", role = "Admin" }, TestContext.Current.CancellationToken);
+        byOperator.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        using var admin = await app.AdminAsync();
+        var invalid = await admin.PostAsJsonAsync("/api/users", new { email = "not-an-email", password = "short", role = "King" }, TestContext.Current.CancellationToken);
+        invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("errors");
+        errors.TryGetProperty("email", out _).ShouldBeTrue();
+        errors.TryGetProperty("role", out _).ShouldBeTrue();
+
+        using var newAdmin = await app.NewUserAsync("Admin");
+        (await newAdmin.Client.GetAsync("/api/users", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task DisabledAccountCannotSignInOrRefresh()
+    {
+        using var user = await app.NewUserAsync();
+        using var anonymous = app.CreateClient();
+        var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken);
+        var refreshToken = (await login.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("refreshToken").GetString();
+
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync($"/api/users/{user.Id}/disable", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        (await admin.PostAsync($"/api/users/{user.Id}/enable", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task HealthReportsTheDatabase()
+    {
+        using var client = app.CreateClient();
+        var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldBe("Healthy");
+    }
+}

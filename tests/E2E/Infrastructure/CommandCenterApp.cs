@@ -1,0 +1,178 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommandCenter.FakeAnthropic;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CommandCenter.E2E.Infrastructure;
+
+/// <summary>
+/// The real app on real Kestrel (127.0.0.1, a free port) with its own PostgreSQL database and its own fake Anthropic
+/// upstream. One per test class (IClassFixture); tests in a class make their own users and agents, so order never matters.
+/// </summary>
+public class CommandCenterApp : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@e2e.test";
+    public const string AdminPassword = "Admin-Pass-123";
+
+    private Factory _factory = null!;
+    private bool _sharesDependencies;
+
+    public FakeAnthropicServer Fake { get; private set; } = null!;
+    public TestDatabase Database { get; private set; } = null!;
+    public LogCapture Logs { get; } = new();
+    public DbCommandCounter DbCommands { get; } = new();
+    public Uri BaseUrl { get; private set; } = null!;
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>The database the app starts on; it does not exist yet, so start-up creates and migrates it.</summary>
+    protected virtual TestDatabase CreateDatabase() => TestDatabase.Reserve();
+
+    /// <summary>False when the test that made the database drops it.</summary>
+    protected virtual bool OwnsDatabase => true;
+
+    /// <summary>Settings on top of the defaults, for fixtures that need other ones.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    public async ValueTask InitializeAsync()
+    {
+        Fake = await FakeAnthropicServer.StartAsync();
+        Database = CreateDatabase();
+        Start();
+    }
+
+    /// <summary>Another instance of the app on the same database and fake upstream, as behind a load balancer.</summary>
+    public CommandCenterApp StartAnotherInstance()
+    {
+        var other = new CommandCenterApp { Fake = Fake, Database = Database, _sharesDependencies = true };
+        other.Start();
+        return other;
+    }
+
+    private void Start()
+    {
+        _factory = new Factory(this);
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        var address = _factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        if (!_sharesDependencies)
+        {
+            await Fake.DisposeAsync();
+            if (OwnsDatabase)
+            {
+                await Database.DisposeAsync();
+            }
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    public HttpClient CreateClient(string? accessToken = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    public async Task<string> LoginAsync(string email, string password)
+    {
+        using var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    public async Task<HttpClient> AdminAsync() => CreateClient(await LoginAsync(AdminEmail, AdminPassword));
+
+    /// <summary>A fresh account (created by the admin over the API), signed in; with a key of its own when given one.</summary>
+    public async Task<TestUser> NewUserAsync(string role = "Operator", string? apiKey = null)
+    {
+        var email = $"user-{Guid.NewGuid():N}@e2e.test";
+        const string password = "User-Pass-123";
+        using var admin = await AdminAsync();
+        var created = await admin.PostAsJsonAsync("/api/users", new { email, password, role });
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var client = CreateClient(await LoginAsync(email, password));
+        if (apiKey is not null)
+        {
+            (await client.PutAsJsonAsync("/api/me/anthropic-key", new { apiKey })).EnsureSuccessStatusCode();
+        }
+
+        return new TestUser(id, email, password, apiKey, client);
+    }
+
+    /// <summary>A unique key, so the fake can be told how to answer this user's requests alone.</summary>
+    public static string NewApiKey() => $"sk-ant-e2e-{Guid.NewGuid():N}";
+
+    public async Task<string> CreateAgentAsync(string model = "claude-sonnet-4-5", string status = "ACTIVE", string systemPrompt = "You are terse.", int maxTokens = 512)
+    {
+        using var admin = await AdminAsync();
+        var response = await admin.PostAsJsonAsync("/api/agents", new
+        {
+            name = $"Agent {Guid.NewGuid():N}",
+            description = "E2E agent",
+            model,
+            systemPrompt,
+            maxTokens,
+            status,
+        });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private sealed class Factory(CommandCenterApp app) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseStaticWebAssets();
+            IEnumerable<KeyValuePair<string, string?>> defaults =
+            [
+                new("ConnectionStrings:CommandCenter", app.Database.ConnectionString),
+                new("Anthropic:BaseUrl", app.Fake.BaseUrl.ToString()),
+                new("Seed:AdminEmail", AdminEmail),
+                new("Seed:AdminPassword", AdminPassword),
+            ];
+            foreach (var (key, value) in defaults.Concat(app.Settings))
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.AddProvider(app.Logs).SetMinimumLevel(LogLevel.Trace));
+            builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(app.DbCommands));
+        }
+    }
+}
+
+public sealed record TestUser(string Id, string Email, string Password, string? ApiKey, HttpClient Client) : IDisposable
+{
+    public async Task<HttpResponseMessage> SendAsync(string agentId, string message, string? conversationId = null, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/command-center/message")
+        {
+            Content = JsonContent.Create(new { agentId, conversationId, message }),
+        };
+        return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    public void Dispose() => Client.Dispose();
+}
