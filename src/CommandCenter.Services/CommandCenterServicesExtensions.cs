@@ -32,9 +32,7 @@ public static class CommandCenterServicesExtensions
         services.AddDbContextFactory<CommandCenterDbContext>((sp, options) => options
             .UseNpgsql(connectionString)
             .AddInterceptors(sp.GetServices<IInterceptor>()));
-        services.AddDbContext<CommandCenterDbContext>(
-            (sp, options) => options.UseNpgsql(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()),
-            optionsLifetime: ServiceLifetime.Singleton);
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CommandCenterDbContext>>().CreateDbContext());
 
         services.AddDataProtection()
             .SetApplicationName("CommandCenter")

@@ -39,9 +39,9 @@ internal static class UsageMerge
             write5m = split.Ephemeral5mInputTokens ?? write5m;
             write1h = split.Ephemeral1hInputTokens ?? write1h;
         }
-        else if (reported.CacheCreationInputTokens is { } writes)
+        else if (reported.CacheCreationInputTokens is { } writes && writes != write5m + write1h)
         {
-            // Without the split, Anthropic's default cache lifetime (5 minutes) applies.
+            // A new total without the split: Anthropic's default cache lifetime (5 minutes) applies.
             write5m = writes;
             write1h = 0;
         }

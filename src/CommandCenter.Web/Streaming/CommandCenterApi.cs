@@ -45,7 +45,7 @@ internal static class CommandCenterApi
         {
             ["upstreamStatus"] = e.UpstreamStatus,
             ["upstreamErrorType"] = e.UpstreamErrorType,
-            ["traceId"] = e.TraceId,
+            ["taskTraceId"] = e.TraceId,
         }),
     };
 }

@@ -83,7 +83,8 @@ public class CommandCenterApp : IAsyncLifetime
 
     public HttpClient CreateClient(string? accessToken = null)
     {
-        var client = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        // Like a browser, close the connection at once when a response is abandoned (no draining first).
+        var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         if (accessToken is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
+
+namespace CommandCenter.E2E.Api;
+
+/// <summary>Refusals before the stream starts: a status code and a JSON body with an <c>error</c> string, and nothing sent upstream.</summary>
+public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<CommandCenterApp>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<JsonElement> ErrorBodyAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        response.StatusCode.ShouldBe(expected);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        body.GetProperty("error").GetString().ShouldNotBeNullOrWhiteSpace();
+        return body;
+    }
+
+    [Fact]
+    public async Task MissingFieldsAre400WithDetailsPerField()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var response = await user.Client.PostAsJsonAsync("/api/command-center/message", new { conversationId = (string?)null }, Ct);
+
+        var errors = (await ErrorBodyAsync(response, HttpStatusCode.BadRequest)).GetProperty("errors");
+        errors.TryGetProperty("agentId", out _).ShouldBeTrue();
+        errors.TryGetProperty("message", out _).ShouldBeTrue();
+        app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ABodyThatIsNotJsonIs400()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var response = await user.Client.PostAsync("/api/command-center/message", new StringContent("agentId=1", System.Text.Encoding.UTF8, "application/json"), Ct);
+        await ErrorBodyAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task AnOverlongMessageIs400()
+    {
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var response = await user.SendAsync(agentId, new string('x', 32_001), ct: Ct);
+
+        var body = await ErrorBodyAsync(response, HttpStatusCode.BadRequest);
+        body.GetProperty("errors").GetProperty("message")[0].GetString()!.ShouldContain("32000");
+        app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task NoBearerTokenIs401()
+    {
+        using var anonymous = app.CreateClient();
+        var response = await anonymous.PostAsJsonAsync("/api/command-center/message", new { agentId = "x", conversationId = (string?)null, message = "hi" }, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task NoKeyOfYourOwnIs403EvenWhenTheServerHasOne()
+    {
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync();
+        var before = app.Fake.Requests.Count;
+        Environment.SetEnvironmentVariable("ANTHROPIC_API_KEY", "sk-ant-server-environment-key");
+        try
+        {
+            using var response = await user.SendAsync(agentId, "hi", ct: Ct);
+            (await ErrorBodyAsync(response, HttpStatusCode.Forbidden)).GetProperty("error").GetString().ShouldBe("No Anthropic API key configured");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ANTHROPIC_API_KEY", null);
+        }
+
+        app.Fake.Requests.Where(r => r.ApiKey == "sk-ant-server-environment-key").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task UnknownAgentIs404()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var response = await user.SendAsync("no-such-agent", "hi", ct: Ct);
+        (await ErrorBodyAsync(response, HttpStatusCode.NotFound)).GetProperty("error").GetString().ShouldBe("Agent with ID no-such-agent not found");
+    }
+
+    [Fact]
+    public async Task InactiveAgentIs400()
+    {
+        using var admin = await app.AdminAsync();
+        var name = $"Retired {Guid.NewGuid():N}";
+        var created = await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-5", maxTokens = 100, status = "INACTIVE" }, Ct);
+        var agentId = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+
+        using var response = await user.SendAsync(agentId, "hi", ct: Ct);
+
+        (await ErrorBodyAsync(response, HttpStatusCode.BadRequest)).GetProperty("error").GetString().ShouldBe($"Agent {name} is not active");
+        app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AnotherUsersConversationIs404LikeAMissingOne()
+    {
+        var agentId = await app.CreateAgentAsync();
+        using var owner = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var stranger = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        string conversationId;
+        using (var first = await owner.SendAsync(agentId, "mine", ct: Ct))
+        {
+            conversationId = (await SseReader.ReadAllAsync(first, Ct))[0].Data.GetProperty("conversationId").GetString()!;
+        }
+
+        using var theirs = await stranger.SendAsync(agentId, "let me in", conversationId, Ct);
+        using var missing = await stranger.SendAsync(agentId, "let me in", "no-such-conversation", Ct);
+
+        var theirsBody = await ErrorBodyAsync(theirs, HttpStatusCode.NotFound);
+        var missingBody = await ErrorBodyAsync(missing, HttpStatusCode.NotFound);
+        theirsBody.GetProperty("error").GetString().ShouldBe($"Conversation with ID {conversationId} not found");
+        missingBody.GetProperty("error").GetString().ShouldBe("Conversation with ID no-such-conversation not found");
+        app.Fake.RequestsFor(stranger.ApiKey!).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(401, "authentication_error", "invalid x-api-key")]
+    [InlineData(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")]
+    [InlineData(500, "api_error", "Internal server error")]
+    [InlineData(529, "overloaded_error", "Overloaded")]
+    public async Task AnthropicRefusingTheCallIs500WithItsStatusAndErrorTypeAndAFailedTrace(int status, string errorType, string message)
+    {
+        var key = CommandCenterApp.NewApiKey();
+        app.Fake.SetScenario(key, new FakeScenario { FailStatus = status, FailErrorType = errorType, FailMessage = message, RetryAfterSeconds = status == 429 ? 7 : null });
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync(apiKey: key);
+
+        using var response = await user.SendAsync(agentId, "refuse me", ct: Ct);
+
+        var body = await ErrorBodyAsync(response, HttpStatusCode.InternalServerError);
+        body.GetProperty("upstreamStatus").GetInt32().ShouldBe(status);
+        body.GetProperty("upstreamErrorType").GetString().ShouldBe(errorType);
+        body.GetProperty("error").GetString()!.ShouldContain(message);
+        app.Fake.RequestsFor(key).Count.ShouldBe(1);
+
+        var traceId = body.GetProperty("taskTraceId").GetString()!;
+        (await app.Database.SingleAsync("SELECT status FROM task_trace WHERE id = $1", traceId))["status"].ShouldBe("failed");
+        var session = await app.Database.SingleAsync("SELECT status, \"upstreamStatus\", \"upstreamRequestId\", error FROM trace_sessions WHERE \"taskTraceId\" = $1", traceId);
+        session["status"].ShouldBe("failed");
+        session["upstreamStatus"].ShouldBe(status);
+        ((string)session["upstreamRequestId"]!).ShouldStartWith("req_");
+        ((string)session["error"]!).ShouldContain(errorType);
+    }
+}
