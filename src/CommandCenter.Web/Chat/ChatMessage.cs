@@ -1,0 +1,76 @@
+using System.Text;
+using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Streaming;
+
+namespace CommandCenter.Web.Chat;
+
+public enum ChatMessageState
+{
+    Complete,
+    Streaming,
+    Stopped,
+    Failed,
+}
+
+/// <summary>One message as the page shows it; <see cref="Version"/> changes whenever what it shows changes, so only that message re-renders.</summary>
+public sealed class ChatMessage
+{
+    private readonly StringBuilder _text = new();
+    private string? _textCache;
+
+    public ChatMessage(string role, string text = "", ChatMessageState state = ChatMessageState.Complete)
+    {
+        Role = role;
+        _text.Append(text);
+        State = state;
+    }
+
+    public string Role { get; }
+    public bool IsUser => Role == MessageRole.User;
+    public ChatMessageState State { get; private set; }
+    public CostEvent? Cost { get; private set; }
+    public string? Error { get; private set; }
+    /// <summary>The operator's text to send again when the reply failed.</summary>
+    public string? RetryText { get; init; }
+    public int Version { get; private set; }
+
+    public string Text => _textCache ??= _text.ToString();
+
+    public void Append(string chunk)
+    {
+        _text.Append(chunk);
+        _textCache = null;
+        Version++;
+    }
+
+    public void Finish(ChatMessageState state, CostEvent? cost = null, string? error = null)
+    {
+        State = state;
+        Cost = cost ?? Cost;
+        Error = error ?? Error;
+        Version++;
+    }
+
+    public void SetCost(CostEvent cost)
+    {
+        Cost = cost;
+        Version++;
+    }
+
+    /// <summary>A message loaded from the conversation's history.</summary>
+    public static ChatMessage From(MessageView saved, string? retryText) =>
+        new(saved.Role, saved.Content, saved.Status switch
+        {
+            MessageStatus.Stopped => ChatMessageState.Stopped,
+            MessageStatus.Failed => ChatMessageState.Failed,
+            MessageStatus.Streaming => ChatMessageState.Streaming,
+            _ => ChatMessageState.Complete,
+        })
+        {
+            RetryText = retryText,
+            Cost = saved.Role == MessageRole.Assistant && saved.Cost is { } cost
+                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, 0m, "", saved.StopReason)
+                : null,
+            Error = saved.Error,
+        };
+}

@@ -1,0 +1,42 @@
+using Ganss.Xss;
+using Markdig;
+
+namespace CommandCenter.Web.Chat;
+
+/// <summary>
+/// Model replies as HTML that cannot run anything: Markdig with raw HTML disabled (it is shown as text), then an
+/// allow-list sanitizer for what Markdown itself can produce (javascript: links, say).
+/// </summary>
+internal sealed class MarkdownRenderer
+{
+    private readonly MarkdownPipeline _pipeline = new MarkdownPipelineBuilder()
+        .DisableHtml()
+        .UsePipeTables()
+        .UseEmphasisExtras()
+        .UseTaskLists()
+        .UseAutoLinks()
+        .UseSoftlineBreakAsHardlineBreak()
+        .Build();
+
+    private readonly HtmlSanitizer _sanitizer = CreateSanitizer();
+
+    public string ToSafeHtml(string markdown) => _sanitizer.Sanitize(Markdown.ToHtml(markdown, _pipeline));
+
+    private static HtmlSanitizer CreateSanitizer()
+    {
+        var sanitizer = new HtmlSanitizer();
+        sanitizer.AllowedSchemes.Clear();
+        sanitizer.AllowedSchemes.UnionWith(["http", "https", "mailto"]);
+        sanitizer.AllowedAttributes.Add("class");
+        sanitizer.PostProcessNode += (_, e) =>
+        {
+            // Links from a model open in a new tab and never get the opener.
+            if (e.Node is AngleSharp.Html.Dom.IHtmlAnchorElement anchor)
+            {
+                anchor.SetAttribute("target", "_blank");
+                anchor.SetAttribute("rel", "noopener noreferrer nofollow");
+            }
+        };
+        return sanitizer;
+    }
+}

@@ -1,0 +1,63 @@
+using CommandCenter.E2E.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CommandCenter.E2E.Browser;
+
+public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
+{
+    [Fact]
+    public async Task AnAdminCreatesAnAgentThatAnOperatorThenSees()
+    {
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
+        await ui.GotoAsync("/agents");
+
+        await Page.GetByTestId("new-agent").ClickAsync();
+        var form = Page.GetByTestId("agent-form");
+        await Page.GetByTestId("agent-save").ClickAsync();
+        await Expect(form).ToContainTextAsync("The name is required.");
+        await Expect(form).ToContainTextAsync("The model is required.");
+
+        var name = $"Support bot {Guid.NewGuid():N}"[..24];
+        await Page.GetByTestId("agent-name").FillAsync(name);
+        await Page.GetByTestId("agent-model").ClickAsync();
+        await Page.GetByRole(AriaRole.Option).Filter(new LocatorFilterOptions { HasText = "claude-haiku-4-5" }).ClickAsync();
+        await Page.GetByTestId("agent-system-prompt").FillAsync("Be kind and brief.");
+        await Page.GetByTestId("agent-save").ClickAsync();
+        await Expect(Page.GetByTestId("agents-grid")).ToContainTextAsync(name);
+        await ScreenshotAsync("agents-page");
+
+        using var operatorUser = await App.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        await using var operatorContext = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString() });
+        var operatorUi = new CommandCenterPage(await operatorContext.NewPageAsync());
+        await operatorUi.SignInAsync(operatorUser.Email, operatorUser.Password);
+        await operatorUi.ChooseAgentAsync(name);
+        await Expect(operatorUi.Page.GetByText("claude-haiku-4-5 · $1 in / $5 out per M tokens")).ToBeVisibleAsync();
+        await Expect(operatorUi.Page.GetByTestId("nav-agents")).ToHaveCountAsync(0);
+
+        await operatorUi.Page.GotoAsync("/agents");
+        await Expect(operatorUi.Page.GetByTestId("access-denied")).ToBeVisibleAsync();
+        await Expect(operatorUi.Page.GetByTestId("agents-grid")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task TheThemeChoiceIsRemembered()
+    {
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
+        var light = await Page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
+
+        await Page.GetByTestId("theme-toggle").ClickAsync();
+        for (var i = 0; i < 50 && !(await Context.CookiesAsync()).Any(c => c.Name == "cc-theme"); i++)
+        {
+            await Page.WaitForTimeoutAsync(100);
+        }
+
+        await ui.GotoAsync("/settings");
+        var dark = await Page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
+
+        dark.ShouldNotBe(light);
+        (await Context.CookiesAsync()).ShouldContain(c => c.Name == "cc-theme" && c.Value == "dark");
+    }
+}

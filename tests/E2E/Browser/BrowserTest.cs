@@ -1,0 +1,59 @@
+using CommandCenter.E2E.Infrastructure;
+using Microsoft.Playwright;
+
+namespace CommandCenter.E2E.Browser;
+
+/// <summary>A fresh browser context and page per test; on failure a screenshot goes to TestResults/screenshots.</summary>
+public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) : IAsyncLifetime
+{
+    protected CommandCenterApp App { get; } = app;
+    protected IBrowserContext Context { get; private set; } = null!;
+    protected IPage Page { get; private set; } = null!;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Context.SetDefaultTimeout(15_000);
+        Page = await Context.NewPageAsync();
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (TestContext.Current.TestState?.Result == TestResult.Failed)
+        {
+            await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
+        }
+
+        await Context.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Saves a full-page screenshot under TestResults/screenshots and returns its path.</summary>
+    protected async Task<string> ScreenshotAsync(string name, IPage? page = null)
+    {
+        var file = Path.Combine(ScreenshotFolder, string.Concat(name.Split(Path.GetInvalidFileNameChars())).Replace(' ', '_') + ".png");
+        await (page ?? Page).ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
+        return file;
+    }
+
+    private static string ScreenshotFolder
+    {
+        get
+        {
+            var folder = Environment.GetEnvironmentVariable("CC_SCREENSHOTS");
+            if (folder is null)
+            {
+                var root = new DirectoryInfo(AppContext.BaseDirectory);
+                while (root is not null && !File.Exists(Path.Combine(root.FullName, "CommandCenter.sln")))
+                {
+                    root = root.Parent;
+                }
+
+                folder = Path.Combine(root?.FullName ?? AppContext.BaseDirectory, "TestResults", "screenshots");
+            }
+
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
+using static Microsoft.Playwright.Assertions;
+
+namespace CommandCenter.E2E.Browser;
+
+public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
+{
+    private async Task<(CommandCenterPage Ui, TestUser User, string AgentName)> SignedInWithAgentAsync(FakeScenario scenario)
+    {
+        var key = CommandCenterApp.NewApiKey();
+        App.Fake.SetScenario(key, scenario);
+        var user = await App.NewUserAsync(apiKey: key);
+        var agentId = await App.CreateAgentAsync();
+        var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(user.Email, user.Password);
+        await ui.ChooseAgentAsync(agentName);
+        return (ui, user, agentName);
+    }
+
+    [Fact]
+    public async Task AReplyGrowsTokenByTokenAndEndsWithItsExactCost()
+    {
+        var words = Enumerable.Range(1, 12).Select(i => $"word{i} ").ToArray();
+        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = words, ChunkDelay = TimeSpan.FromMilliseconds(250), Usage = new FakeUsage(45, 12) });
+        using var _ = user;
+
+        await ui.SendAsync("Count for me");
+
+        await Expect(ui.UserMessages.Last).ToContainTextAsync("Count for me");
+        await Expect(ui.Composer).ToBeDisabledAsync();
+        var seen = new List<string>();
+        while (seen.Count < 30 && !(seen.LastOrDefault()?.Contains("word12") ?? false))
+        {
+            var text = await ui.LastReply.InnerTextAsync();
+            if (seen.Count == 0 || seen[^1] != text)
+            {
+                seen.Add(text);
+            }
+
+            await Page.WaitForTimeoutAsync(100);
+        }
+
+        seen.Count(t => t.Contains("word1 ") && !t.Contains("word12")).ShouldBeGreaterThanOrEqualTo(3, "the reply should be seen part-way several times: " + string.Join(" | ", seen));
+        await Expect(ui.LastReply.GetByTestId("cost")).ToHaveTextAsync("$0.000315");
+        await Expect(ui.LastReply.GetByTestId("cost-line")).ToContainTextAsync("45 in");
+        await Expect(ui.LastReply.GetByTestId("cost-line")).ToContainTextAsync("12 out");
+        await Expect(Page.GetByTestId("session-total")).ToContainTextAsync("$0.000315");
+        await Expect(ui.Composer).ToBeEnabledAsync();
+        await ScreenshotAsync("command-center-complete-light");
+    }
+
+    [Fact]
+    public async Task StopCancelsASlowReplyKeepsThePartialTextAndTheTraceEndsCancelled()
+    {
+        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = ["Partial ", "reply ", "then silence"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
+        using var _ = user;
+
+        await ui.SendAsync("Take forever");
+        await Expect(ui.LastReplyText).ToContainTextAsync("reply");
+        await ui.StopButton.ClickAsync();
+
+        await Expect(ui.LastReply.GetByTestId("stopped")).ToBeVisibleAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Partial reply");
+        await Expect(ui.Composer).ToBeEnabledAsync();
+        var upstream = App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
+        await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        upstream.ClientAborted.ShouldBeTrue();
+        var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
+        trace["status"].ShouldBe("cancelled");
+    }
+
+    [Fact]
+    public async Task AFailureMidwayIsShownOnTheMessageWithRetry()
+    {
+        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = ["Half an ", "answer", "never"], ErrorAfterChunks = 2 });
+        using var _ = user;
+
+        await ui.SendAsync("Break please");
+
+        var error = ui.LastReply.GetByTestId("message-error");
+        await Expect(error).ToContainTextAsync("overloaded_error");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Half an answer");
+        await Expect(error.GetByTestId("retry")).ToBeVisibleAsync();
+
+        App.Fake.SetScenario(user.ApiKey!, new FakeScenario { Chunks = ["Second ", "try"] });
+        await error.GetByTestId("retry").ClickAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Second try");
+        await Expect(ui.LastReply.GetByTestId("cost")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task AMaxTokensStopIsNoted()
+    {
+        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { StopReason = "max_tokens" });
+        using var _ = user;
+
+        await ui.SendAsync("Go long");
+
+        await Expect(ui.LastReply.GetByTestId("truncated")).ToContainTextAsync("max-token limit");
+    }
+
+    [Fact]
+    public async Task MarkupInARepliesOrMessagesIsShownAsTextAndNeverRuns()
+    {
+        string[] hostile = ["<script>window.__pwned = 'script'</script>", " <img src=x onerror=\"window.__pwned='img'\">", " [link](javascript:window.__pwned='link')", " **bold**"];
+        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = hostile });
+        using var _ = user;
+
+        await ui.SendAsync("<img src=y onerror=\"window.__pwned='question'\">");
+
+        await Expect(ui.LastReply.GetByTestId("cost")).ToBeVisibleAsync();
+        await Expect(ui.LastReplyText).ToContainTextAsync("<script>window.__pwned = 'script'</script>");
+        await Expect(ui.LastReplyText).ToContainTextAsync("<img src=x onerror=");
+        await Expect(ui.LastReplyText.Locator("strong")).ToHaveTextAsync("bold");
+        await Expect(ui.UserMessages.Last).ToContainTextAsync("<img src=y onerror=");
+        (await ui.LastReplyText.Locator("script, img").CountAsync()).ShouldBe(0);
+        (await ui.UserMessages.Last.Locator("img").CountAsync()).ShouldBe(0);
+        var href = await ui.LastReplyText.Locator("a").First.GetAttributeAsync("href");
+        (href ?? "").ShouldNotContain("javascript");
+        if (await ui.LastReplyText.Locator("a").CountAsync() > 0)
+        {
+            await ui.LastReplyText.Locator("a").First.ClickAsync(new() { Force = true });
+        }
+
+        (await Page.EvaluateAsync<string?>("() => window.__pwned ?? null")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task WithoutAKeyABannerLeadsToSettingsWhereSavingOneLetsTheOperatorSend()
+    {
+        App.Fake.DefaultScenario = new FakeScenario { Chunks = ["Now ", "it ", "works"] };
+        using var user = await App.NewUserAsync();
+        var agentId = await App.CreateAgentAsync();
+        var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(user.Email, user.Password);
+
+        await Expect(ui.NoKeyBanner).ToBeVisibleAsync();
+        await ui.NoKeyBanner.GetByTestId("settings-link").ClickAsync();
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/settings$"));
+        await ui.WaitUntilInteractiveAsync();
+        var key = CommandCenterApp.NewApiKey();
+        await Page.GetByTestId("key-input").FillAsync(key);
+        await Page.GetByTestId("save-key").ClickAsync();
+        await Expect(Page.GetByTestId("key-last4")).ToHaveTextAsync(key[^4..]);
+        (await Page.ContentAsync()).ShouldNotContain(key);
+
+        await ui.GotoAsync("/");
+        await Expect(ui.NoKeyBanner).ToHaveCountAsync(0);
+        await ui.ChooseAgentAsync(agentName);
+        await ui.SendAsync("Hello again");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Now it works");
+        App.Fake.RequestsFor(key).ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task VisitorsWhoAreNotSignedInAreSentToSignIn()
+    {
+        await Page.GotoAsync("/settings");
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
+        await Expect(Page.GetByTestId("sign-in")).ToBeVisibleAsync();
+    }
+}
