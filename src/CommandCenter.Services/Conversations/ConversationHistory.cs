@@ -5,7 +5,8 @@ namespace CommandCenter.Services.Conversations;
 /// <summary>
 /// What a turn sends upstream: the system prompt, the conversation's earlier turns and the new message.
 /// Only finished turns go back to the model: a turn whose reply was stopped or failed is shown to the operator but
-/// left out, both halves, so the model never mistakes a cut-off reply for its answer and roles keep alternating.
+/// left out, both halves, so the model never mistakes a cut-off reply for its answer and roles keep alternating;
+/// so is a turn whose reply has no text (Anthropic refuses empty text blocks).
 /// When everything would not fit the model's context window, the oldest turns are left out and counted.
 /// </summary>
 internal static class ConversationHistory
@@ -44,7 +45,8 @@ internal static class ConversationHistory
 
         // Cache breakpoints on the system prompt and on the newest message: the next turn reads this whole prefix from the cache.
         messages.Add(new WireMessage(MessageRole.User, [new WireTextBlock(newMessage, new WireCacheControl())]));
-        IReadOnlyList<WireTextBlock>? system = systemPrompt.Length == 0 ? null : [new WireTextBlock(systemPrompt, new WireCacheControl())];
+        // Anthropic refuses empty or whitespace-only text blocks.
+        IReadOnlyList<WireTextBlock>? system = string.IsNullOrWhiteSpace(systemPrompt) ? null : [new WireTextBlock(systemPrompt, new WireCacheControl())];
         return new Prompt(system, messages, kept * 2, (turns.Count - kept) * 2);
     }
 
@@ -59,7 +61,8 @@ internal static class ConversationHistory
         for (var i = 0; i + 1 < history.Count; i++)
         {
             if (history[i] is { Role: MessageRole.User } user
-                && history[i + 1] is { Role: MessageRole.Assistant, Status: MessageStatus.Complete } reply)
+                && history[i + 1] is { Role: MessageRole.Assistant, Status: MessageStatus.Complete } reply
+                && !string.IsNullOrWhiteSpace(reply.Content))
             {
                 turns.Add(new Turn(user.Content, reply.Content));
                 i++;

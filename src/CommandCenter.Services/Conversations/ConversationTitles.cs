@@ -14,6 +14,12 @@ internal static class ConversationTitles
         }
 
         var cut = line.LastIndexOf(' ', MaxLength - 1);
-        return string.Concat(line.AsSpan(0, cut > MaxLength / 2 ? cut : MaxLength - 1), "…");
+        if (cut <= MaxLength / 2)
+        {
+            // No word break near the end: cut hard, but never between the two halves of a surrogate pair (an emoji, say).
+            cut = char.IsHighSurrogate(line[MaxLength - 2]) ? MaxLength - 2 : MaxLength - 1;
+        }
+
+        return string.Concat(line.AsSpan(0, cut), "…");
     }
 }
