@@ -1,12 +1,15 @@
 // Enter sends, Shift+Enter is a new line; an IME composition's Enter is left alone.
-export function initComposer(textarea, sendButtonId) {
-    textarea.dataset.ready = 'true';
+// The text goes with the call: the server's copy of the box may be a keystroke behind.
+export function initComposer(textarea, page) {
     textarea.addEventListener('keydown', e => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
-            document.getElementById(sendButtonId)?.click();
+            if (!textarea.disabled && textarea.value.trim().length > 0) {
+                page.invokeMethodAsync('SendFromComposer', textarea.value);
+            }
         }
     });
+    textarea.dataset.ready = 'true';
 }
 
 // Follows the reply as it grows, unless the operator scrolled up to read.

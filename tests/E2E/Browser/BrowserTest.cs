@@ -21,7 +21,9 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     {
         if (TestContext.Current.TestState?.Result == TestResult.Failed)
         {
-            await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
+            var screenshot = await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
+            // The app's warnings and errors beside the picture: a broken circuit shows up here, not in the browser.
+            await File.WriteAllLinesAsync(Path.ChangeExtension(screenshot, ".log"), App.Logs.Lines.Where(l => l.StartsWith("Warning") || l.StartsWith("Error") || l.StartsWith("Critical")));
         }
 
         await Context.DisposeAsync();
