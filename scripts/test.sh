@@ -52,6 +52,8 @@ if [ -d "$cc_root/TestResults" ]; then
     tail -n +6 | while IFS= read -r old; do rm -rf "${cc_root:?}/TestResults/$old"; done
 fi
 
+# Browser tests save screenshots (and the app log) of failures beside the TRX files.
+export CC_SCREENSHOTS="$results/screenshots"
 cc_log "dotnet test CommandCenter.sln -c Release (results: ${results#"$cc_root"/})"
 rc=0
 dotnet test CommandCenter.sln -c Release --logger "trx" --results-directory "$results" "$@" || rc=$?

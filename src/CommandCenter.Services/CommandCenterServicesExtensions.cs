@@ -28,6 +28,9 @@ public static class CommandCenterServicesExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException($"Connection string '{ConnectionStringName}' is not set (ConnectionStrings__{ConnectionStringName}).");
 
+        // First of the hosted services: the database must be migrated before anything (Data Protection's key ring, say) reads it.
+        services.AddHostedService<DatabaseInitializer>();
+
         // Pages hold a context per operation (factory); request handlers and Identity's stores take the scoped one.
         services.AddDbContextFactory<CommandCenterDbContext>((sp, options) => options
             .UseNpgsql(connectionString)
@@ -58,7 +61,6 @@ public static class CommandCenterServicesExtensions
 
         services.AddSingleton<InstanceLease>();
         services.AddSingleton<StaleTraceReaper>();
-        services.AddHostedService<DatabaseInitializer>();
         return builder;
     }
 }

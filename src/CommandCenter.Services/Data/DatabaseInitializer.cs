@@ -3,8 +3,6 @@ using CommandCenter.Services.Traces;
 using CommandCenter.Services.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -57,21 +55,36 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
-    private static async Task CreateDatabaseIfMissingAsync(CommandCenterDbContext db, CancellationToken ct)
+    /// <summary>
+    /// Creates the configured database through the server's maintenance database, so a first start on an empty
+    /// server works; where that is not allowed (a managed server, say), the database is expected to exist.
+    /// </summary>
+    private async Task CreateDatabaseIfMissingAsync(CommandCenterDbContext db, CancellationToken ct)
     {
-        var creator = db.GetService<IRelationalDatabaseCreator>();
-        if (await creator.ExistsAsync(ct))
-        {
-            return;
-        }
-
+        var target = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
+        var name = target.Database ?? throw new InvalidOperationException("The connection string names no database.");
+        var maintenance = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres", Pooling = false };
         try
         {
-            await creator.CreateAsync(ct);
+            await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = name } } };
+            if (await exists.ExecuteScalarAsync(ct) is not null)
+            {
+                return;
+            }
+
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "\"\"")}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+            LogCreatedDatabase(logger, name);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
         {
             // Another instance created it a moment ago.
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            LogCannotCreateDatabase(logger, name, e.SqlState);
         }
     }
 
@@ -102,6 +115,12 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
         await users.AddToRoleAsync(admin, Roles.Admin);
         LogSeededAdmin(logger, email);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created database {Database}")]
+    private static partial void LogCreatedDatabase(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Could not check for database {Database} through the maintenance database ({SqlState}); assuming it exists")]
+    private static partial void LogCannotCreateDatabase(ILogger logger, string database, string sqlState);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the first administrator, {Email}")]
     private static partial void LogSeededAdmin(ILogger logger, string email);

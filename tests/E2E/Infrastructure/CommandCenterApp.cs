@@ -152,6 +152,10 @@ public class CommandCenterApp : IAsyncLifetime
                 new("Anthropic:BaseUrl", app.Fake.BaseUrl.ToString()),
                 new("Seed:AdminEmail", AdminEmail),
                 new("Seed:AdminPassword", AdminPassword),
+                // Everything the app can log, so that tests asserting what never appears in a log see it all.
+                new("Logging:LogLevel:Default", "Trace"),
+                new("Logging:LogLevel:Microsoft.AspNetCore", "Trace"),
+                new("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Trace"),
             ];
             foreach (var (key, value) in defaults.Concat(app.Settings))
             {

@@ -1,0 +1,221 @@
+using AngleSharp.Dom;
+using Bunit;
+using CommandCenter.Services.Agents;
+using CommandCenter.Services.Pricing;
+using CommandCenter.Web.Agents;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace CommandCenter.Unit.Components;
+
+public sealed class AgentDialogTests : BunitContext
+{
+    private static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly List<AgentInput> _saved = [];
+    private Func<AgentInput, AgentSaveResult> _respond = input => new AgentSaveResult(
+        new AgentView("agent-1", input.Name!.Trim(), input.Description ?? "", input.Model!, input.SystemPrompt ?? "",
+            input.MaxTokens ?? AgentInput.DefaultMaxTokens, input.Status!, Now, Now),
+        new Dictionary<string, string[]>());
+
+    private readonly IReadOnlyList<ModelPrice> _prices =
+    [
+        new() { Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m },
+        new() { Model = "claude-haiku-4-5", InputPerMTok = 1m, OutputPerMTok = 5m },
+    ];
+
+    public AgentDialogTests()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private async Task<(IRenderedComponent<IComponent> Cut, IDialogReference Dialog)> ShowAsync(AgentView? agent = null)
+    {
+        // The popover provider hosts MudSelect's list; the dialog provider hosts the dialog.
+        var cut = Render(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<MudDialogProvider>(1);
+            b.CloseComponent();
+        });
+        var dialogService = Services.GetRequiredService<IDialogService>();
+        var parameters = new DialogParameters<AgentDialog>
+        {
+            { d => d.Agent, agent },
+            { d => d.Prices, _prices },
+            {
+                d => d.Save, input =>
+                {
+                    _saved.Add(input);
+                    return Task.FromResult(_respond(input));
+                }
+            },
+        };
+        var dialog = await cut.InvokeAsync(() => dialogService.ShowAsync<AgentDialog>(agent is null ? "New agent" : "Edit agent", parameters));
+        cut.Find("[data-testid=agent-form]");
+        return (cut, dialog);
+    }
+
+    private static IElement Field(IRenderedComponent<IComponent> cut, string testId) => cut.Find($"[data-testid={testId}]");
+
+    /// <summary>The error MudBlazor shows under a field (its ErrorText), or null.</summary>
+    private static string? ErrorOf(IRenderedComponent<IComponent> cut, string testId)
+    {
+        var control = Field(cut, testId).Closest(".mud-input-control")!;
+        return control.QuerySelector(".mud-input-helper-text.mud-input-error")?.TextContent.Trim();
+    }
+
+    private static Task TypeAsync(IRenderedComponent<IComponent> cut, string testId, string value) =>
+        Field(cut, testId).ChangeAsync(new ChangeEventArgs { Value = value });
+
+    private static async Task PickModelAsync(IRenderedComponent<IComponent> cut, string model)
+    {
+        await Field(cut, "agent-model").Closest(".mud-input-control")!.MouseDownAsync(new());
+        var item = cut.FindAll(".mud-popover-open .mud-list-item").Single(i => i.TextContent.Trim().StartsWith(model + " ", StringComparison.Ordinal));
+        await item.ClickAsync(new());
+    }
+
+    private static Task SaveAsync(IRenderedComponent<IComponent> cut) => cut.Find("[data-testid=agent-save]").ClickAsync(new());
+
+    [Fact]
+    public async Task SavingAnEmptyFormShowsNameAndModelErrorsWithoutCallingSave()
+    {
+        var (cut, dialog) = await ShowAsync();
+        ErrorOf(cut, "agent-name").ShouldBeNull();
+        ErrorOf(cut, "agent-model").ShouldBeNull();
+
+        await SaveAsync(cut);
+
+        ErrorOf(cut, "agent-name").ShouldBe("The name is required.");
+        ErrorOf(cut, "agent-model").ShouldBe("The model is required.");
+        Field(cut, "agent-name").GetAttribute("aria-invalid").ShouldBe("true");
+        ErrorOf(cut, "agent-max-tokens").ShouldBeNull();
+        _saved.ShouldBeEmpty();
+        dialog.Result.IsCompleted.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ModelListOffersEveryPricedModel()
+    {
+        var (cut, _) = await ShowAsync();
+
+        await Field(cut, "agent-model").Closest(".mud-input-control")!.MouseDownAsync(new());
+
+        var items = cut.FindAll(".mud-popover-open .mud-list-item").Select(i => i.TextContent.Trim()).ToList();
+        items.Count.ShouldBe(2);
+        items[0].ShouldStartWith("claude-sonnet-4-5 · $3 in / $15 out");
+        items[1].ShouldStartWith("claude-haiku-4-5 · $1 in / $5 out");
+    }
+
+    [Fact]
+    public async Task MaxTokensOfZeroShowsMaxTokensErrorWithoutCallingSave()
+    {
+        var (cut, dialog) = await ShowAsync();
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-haiku-4-5");
+        await TypeAsync(cut, "agent-max-tokens", "0");
+
+        await SaveAsync(cut);
+
+        ErrorOf(cut, "agent-max-tokens").ShouldBe($"Max tokens must be between 1 and {AgentInput.MaxMaxTokens}.");
+        ErrorOf(cut, "agent-name").ShouldBeNull();
+        ErrorOf(cut, "agent-model").ShouldBeNull();
+        _saved.ShouldBeEmpty();
+        dialog.Result.IsCompleted.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ValidFormCallsSaveOnceWithTheEnteredValuesAndClosesWithTheAgent()
+    {
+        var (cut, dialog) = await ShowAsync();
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-haiku-4-5");
+        await TypeAsync(cut, "agent-system-prompt", "Be brief.");
+        await TypeAsync(cut, "agent-max-tokens", "2048");
+
+        await SaveAsync(cut);
+
+        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Support bot", null, "claude-haiku-4-5", "Be brief.", 2048, AgentStatus.Active));
+        var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5), Xunit.TestContext.Current.CancellationToken);
+        result.ShouldNotBeNull();
+        result.Canceled.ShouldBeFalse();
+        var agent = result.Data.ShouldBeOfType<AgentView>();
+        agent.Name.ShouldBe("Support bot");
+        agent.Model.ShouldBe("claude-haiku-4-5");
+        cut.FindAll("[data-testid=agent-form]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ErrorsClearOnceTheFormIsCorrected()
+    {
+        var (cut, _) = await ShowAsync();
+        await SaveAsync(cut);
+        ErrorOf(cut, "agent-name").ShouldNotBeNull();
+
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-sonnet-4-5");
+        await SaveAsync(cut);
+
+        _saved.ShouldHaveSingleItem().Model.ShouldBe("claude-sonnet-4-5");
+    }
+
+    [Fact]
+    public async Task DuplicateNameFromTheServerIsShownOnTheNameField()
+    {
+        _respond = _ => new AgentSaveResult(null, new Dictionary<string, string[]> { ["name"] = ["An agent named 'Support bot' already exists."] });
+        var (cut, dialog) = await ShowAsync();
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-sonnet-4-5");
+
+        await SaveAsync(cut);
+
+        _saved.Count.ShouldBe(1);
+        ErrorOf(cut, "agent-name").ShouldBe("An agent named 'Support bot' already exists.");
+        dialog.Result.IsCompleted.ShouldBeFalse();
+        cut.Find("[data-testid=agent-save]").HasAttribute("disabled").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task EditingAnAgentStartsFromItsValuesAndSavesChanges()
+    {
+        var agent = new AgentView("agent-7", "Researcher", "Digs deep", "claude-sonnet-4-5", "Cite sources.", 4096, AgentStatus.Inactive, Now, Now);
+        var (cut, dialog) = await ShowAsync(agent);
+        Field(cut, "agent-name").GetAttribute("value").ShouldBe("Researcher");
+        Field(cut, "agent-max-tokens").GetAttribute("value").ShouldBe("4096");
+
+        await TypeAsync(cut, "agent-max-tokens", "8000");
+        await SaveAsync(cut);
+
+        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Researcher", "Digs deep", "claude-sonnet-4-5", "Cite sources.", 8000, AgentStatus.Inactive));
+        (await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5), Xunit.TestContext.Current.CancellationToken))!.Canceled.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task AgentWhoseModelIsNoLongerPricedGetsAModelError()
+    {
+        var agent = new AgentView("agent-7", "Legacy", "", "claude-2", "", 1024, AgentStatus.Active, Now, Now);
+        var (cut, _) = await ShowAsync(agent);
+
+        await SaveAsync(cut);
+
+        ErrorOf(cut, "agent-model")!.ShouldStartWith("Unknown model 'claude-2'.");
+        _saved.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AgentDeletedMeanwhileIsReportedOnTheForm()
+    {
+        _respond = _ => new AgentSaveResult(null, new Dictionary<string, string[]>(), NotFound: true);
+        var agent = new AgentView("agent-7", "Researcher", "", "claude-sonnet-4-5", "", 1024, AgentStatus.Active, Now, Now);
+        var (cut, dialog) = await ShowAsync(agent);
+
+        await SaveAsync(cut);
+
+        ErrorOf(cut, "agent-name").ShouldBe("This agent was deleted meanwhile.");
+        dialog.Result.IsCompleted.ShouldBeFalse();
+    }
+}

@@ -1,0 +1,230 @@
+using Bunit;
+using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Streaming;
+using CommandCenter.Web.Chat;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace CommandCenter.Unit.Components;
+
+public sealed class ChatMessageItemTests : BunitContext
+{
+    private static readonly CostEvent Cost = new(45, 12, 0, 0, 0.000315m, 0m, "claude-sonnet-4-5", "end_turn");
+
+    public ChatMessageItemTests()
+    {
+        Services.AddMudServices();
+        Services.AddSingleton<MarkdownRenderer>();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private static ChatMessage Streaming() => new(MessageRole.Assistant, "", ChatMessageState.Streaming);
+
+    private IRenderedComponent<ChatMessageItem> RenderMessage(ChatMessage message) =>
+        Render<ChatMessageItem>(p => p.Add(c => c.Message, message));
+
+    // What the page does on every chunk: render the item again with the same message instance.
+    private static void RenderAgain(IRenderedComponent<ChatMessageItem> cut, ChatMessage message) =>
+        cut.Render(p => p.Add(c => c.Message, message));
+
+    [Fact]
+    public void StreamingMessageShowsTypingIndicatorAndNoCostYet()
+    {
+        var cut = RenderMessage(Streaming());
+
+        var item = cut.Find("[data-testid=assistant-message]");
+        item.GetAttribute("data-state").ShouldBe("streaming");
+        cut.FindAll(".cc-typing").Count.ShouldBe(1);
+        cut.FindAll("[data-testid=reply-text]").ShouldBeEmpty();
+        cut.FindAll("[data-testid=cost-line]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void EachAppendedChunkGrowsTheRenderedReply()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        var previousLength = 0;
+
+        foreach (var chunk in new[] { "Hello", ", wörld", " — here is ", "**more** text" })
+        {
+            message.Append(chunk);
+            RenderAgain(cut, message);
+
+            var reply = cut.Find("[data-testid=reply-text]");
+            reply.TextContent.Length.ShouldBeGreaterThan(previousLength);
+            previousLength = reply.TextContent.Length;
+            cut.FindAll(".cc-typing").Count.ShouldBe(1);
+        }
+
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello, wörld — here is more text");
+        cut.Find("[data-testid=reply-text] strong").TextContent.ShouldBe("more");
+    }
+
+    [Fact]
+    public void RendersAgainOnlyWhenTheVersionChanged()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        cut.RenderCount.ShouldBe(1);
+
+        message.Append("Hello");
+        RenderAgain(cut, message);
+        cut.RenderCount.ShouldBe(2);
+
+        // The page re-renders for another message's chunk: this one did not change, so it must not render.
+        RenderAgain(cut, message);
+        RenderAgain(cut, message);
+        cut.RenderCount.ShouldBe(2);
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello");
+
+        message.Append(" world");
+        RenderAgain(cut, message);
+        cut.RenderCount.ShouldBe(3);
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello world");
+
+        message.Finish(ChatMessageState.Complete, Cost);
+        RenderAgain(cut, message);
+        cut.RenderCount.ShouldBe(4);
+    }
+
+    [Fact]
+    public void ADifferentMessageInstanceRendersEvenAtTheSameVersion()
+    {
+        var first = new ChatMessage(MessageRole.Assistant, "first");
+        var cut = RenderMessage(first);
+
+        var second = new ChatMessage(MessageRole.Assistant, "second");
+        second.Version.ShouldBe(first.Version);
+        RenderAgain(cut, second);
+
+        cut.RenderCount.ShouldBe(2);
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("second");
+    }
+
+    [Fact]
+    public void CompletedReplyDropsTypingIndicatorAndShowsCostLine()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        message.Append("Done.");
+        RenderAgain(cut, message);
+
+        message.Finish(ChatMessageState.Complete, Cost);
+        RenderAgain(cut, message);
+
+        cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("complete");
+        cut.FindAll(".cc-typing").ShouldBeEmpty();
+        cut.Find("[data-testid=cost]").TextContent.ShouldBe("$0.000315");
+        cut.Find("[data-testid=cost-line]").TextContent.ShouldContain("45 in");
+        cut.FindAll("[data-testid=stopped]").ShouldBeEmpty();
+        cut.FindAll("[data-testid=message-error]").ShouldBeEmpty();
+        cut.FindAll("[data-testid=truncated]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void CostSetAfterTheReplyAppearsOnNextRender()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        message.Append("Partial");
+        message.SetCost(Cost);
+        RenderAgain(cut, message);
+
+        cut.FindAll("[data-testid=cost-line]").Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public void StoppedReplyKeepsPartialTextAndShowsStoppedChip()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        message.Append("Partial answer");
+        RenderAgain(cut, message);
+
+        message.Finish(ChatMessageState.Stopped);
+        RenderAgain(cut, message);
+
+        cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("stopped");
+        cut.FindAll(".cc-typing").ShouldBeEmpty();
+        cut.Find("[data-testid=stopped]").TextContent.ShouldContain("Stopped");
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Partial answer");
+        cut.FindAll("[data-testid=cost-line]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task FailedReplyShowsErrorAndRetryInvokesOnRetryWithOriginalText()
+    {
+        var retried = new List<string>();
+        var message = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Streaming) { RetryText = "What is 2 + 2?" };
+        var cut = Render<ChatMessageItem>(p => p
+            .Add(c => c.Message, message)
+            .Add(c => c.OnRetry, (string text) => retried.Add(text)));
+
+        message.Finish(ChatMessageState.Failed, error: "The model is overloaded.");
+        cut.Render(p => p.Add(c => c.Message, message));
+
+        cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("failed");
+        cut.FindAll(".cc-typing").ShouldBeEmpty();
+        cut.Find("[data-testid=message-error]").TextContent.ShouldContain("The model is overloaded.");
+
+        await cut.Find("[data-testid=retry]").ClickAsync(new());
+
+        retried.ShouldBe(["What is 2 + 2?"]);
+    }
+
+    [Fact]
+    public void FailedReplyWithoutErrorTextShowsGenericMessage()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+
+        message.Finish(ChatMessageState.Failed);
+        RenderAgain(cut, message);
+
+        cut.Find("[data-testid=message-error]").TextContent.ShouldContain("The reply failed.");
+    }
+
+    [Fact]
+    public void FailedReplyHasNoRetryButtonWithoutRetryTextOrHandler()
+    {
+        var withoutText = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed);
+        var cut = Render<ChatMessageItem>(p => p
+            .Add(c => c.Message, withoutText)
+            .Add(c => c.OnRetry, (string _) => { }));
+        cut.FindAll("[data-testid=message-error]").Count.ShouldBe(1);
+        cut.FindAll("[data-testid=retry]").ShouldBeEmpty();
+
+        var withoutHandler = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed) { RetryText = "hi" };
+        var other = RenderMessage(withoutHandler);
+        other.FindAll("[data-testid=message-error]").Count.ShouldBe(1);
+        other.FindAll("[data-testid=retry]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void MaxTokensStopReasonShowsTruncatedNote()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        message.Append("A reply that ran out of");
+        RenderAgain(cut, message);
+        cut.FindAll("[data-testid=truncated]").ShouldBeEmpty();
+
+        message.Finish(ChatMessageState.Complete, Cost with { StopReason = "max_tokens" });
+        RenderAgain(cut, message);
+
+        cut.Find("[data-testid=truncated]").TextContent.ShouldContain("max-token limit");
+        cut.FindAll("[data-testid=cost-line]").Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public void UserMessageShowsPlainTextWithoutCostOrTyping()
+    {
+        var cut = RenderMessage(new ChatMessage(MessageRole.User, "Hello **there**"));
+
+        cut.Find("[data-testid=user-message]").ShouldNotBeNull();
+        cut.Find(".cc-user-text").TextContent.ShouldBe("Hello **there**");
+        cut.FindAll("strong").ShouldBeEmpty();
+        cut.FindAll("[data-testid=assistant-message]").ShouldBeEmpty();
+    }
+}
