@@ -52,9 +52,16 @@ public sealed class ConversationUiTests(BrowserFixture browser, CommandCenterApp
         await Expect(ui.UserMessages).ToHaveTextAsync(["I am Ada", "Who am I?"]);
         await Expect(ui.Conversations.Filter(new LocatorFilterOptions { HasText = "I am Ada" })).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("cc-selected"));
 
-        await Page.GetByTestId("conversation-search").FillAsync("entirely");
+        // Search finds conversations by the text of their messages, not only their titles.
+        await Page.GetByTestId("conversation-search").FillAsync("fresh start");
         await Expect(ui.Conversations).ToHaveCountAsync(1);
         await Expect(ui.Conversations).ToContainTextAsync("Something else entirely");
+
+        await Page.GetByTestId("user-menu").ClickAsync();
+        await Page.GetByTestId("sign-out").ClickAsync();
+        await Expect(Page.GetByTestId("sign-in")).ToBeVisibleAsync();
+        await Page.GotoAsync(firstConversation);
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
     }
 
     [Fact]

@@ -111,21 +111,54 @@ public sealed class AgentDialogTests : BunitContext
         items[1].ShouldStartWith("claude-haiku-4-5 · $1 in / $5 out");
     }
 
-    [Fact]
-    public async Task MaxTokensOfZeroShowsMaxTokensErrorWithoutCallingSave()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(AgentInput.MaxMaxTokens + 1)]
+    public async Task OutOfRangeMaxTokensShowsMaxTokensErrorWithoutCallingSave(int maxTokens)
     {
-        var (cut, dialog) = await ShowAsync();
-        await TypeAsync(cut, "agent-name", "Support bot");
-        await PickModelAsync(cut, "claude-haiku-4-5");
-        await TypeAsync(cut, "agent-max-tokens", "0");
+        // MudNumericField clamps what is typed to Min..Max (see TypedMaxTokensAreClampedToTheAllowedRange), so an
+        // out-of-range value reaches the form only from an agent saved before the limits, edited here.
+        var agent = new AgentView("agent-7", "Support bot", "", "claude-haiku-4-5", "", maxTokens, AgentStatus.Active, Now, Now);
+        var (cut, dialog) = await ShowAsync(agent);
 
         await SaveAsync(cut);
 
         ErrorOf(cut, "agent-max-tokens").ShouldBe($"Max tokens must be between 1 and {AgentInput.MaxMaxTokens}.");
+        Field(cut, "agent-max-tokens").GetAttribute("aria-invalid").ShouldBe("true");
         ErrorOf(cut, "agent-name").ShouldBeNull();
         ErrorOf(cut, "agent-model").ShouldBeNull();
         _saved.ShouldBeEmpty();
         dialog.Result.IsCompleted.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("0", 1)]
+    [InlineData("-5", 1)]
+    [InlineData("100000", AgentInput.MaxMaxTokens)]
+    public async Task TypedMaxTokensAreClampedToTheAllowedRange(string typed, int saved)
+    {
+        var (cut, _) = await ShowAsync();
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-haiku-4-5");
+        await TypeAsync(cut, "agent-max-tokens", typed);
+
+        Field(cut, "agent-max-tokens").GetAttribute("value").ShouldBe(saved.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await SaveAsync(cut);
+
+        _saved.ShouldHaveSingleItem().MaxTokens.ShouldBe(saved);
+    }
+
+    [Fact]
+    public async Task ClearedMaxTokensIsSentAsNullForTheServerDefault()
+    {
+        var (cut, _) = await ShowAsync();
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await PickModelAsync(cut, "claude-haiku-4-5");
+        await TypeAsync(cut, "agent-max-tokens", "");
+
+        await SaveAsync(cut);
+
+        _saved.ShouldHaveSingleItem().MaxTokens.ShouldBeNull();
     }
 
     [Fact]
@@ -150,7 +183,7 @@ public sealed class AgentDialogTests : BunitContext
     }
 
     [Fact]
-    public async Task ErrorsClearOnceTheFormIsCorrected()
+    public async Task CorrectedFormIsSavedAfterFailedValidation()
     {
         var (cut, _) = await ShowAsync();
         await SaveAsync(cut);

@@ -76,6 +76,22 @@ public sealed class MarkdownSanitisationTests : BunitContext
     [Fact]
     public void JavascriptLinkInAReplyHasNoJavascriptHref() => ShouldHaveNoJavascriptHref(Reply(JavascriptLink));
 
+    [Theory]
+    [InlineData("[x](JaVaScRiPt:alert(1))")]
+    [InlineData("[x](javascript&#58;alert(1))")]
+    [InlineData("[x](<javascript:alert(1)>)")]
+    [InlineData("<javascript:alert(1)>")]
+    [InlineData("[x]: javascript:alert(1)\n\n[x]")]
+    [InlineData("[x](vbscript:msgbox(1))")]
+    [InlineData("[x](data:text/html;base64,PHNjcmlwdD4=)")]
+    public void LinksWithOtherSchemesHaveNoHref(string markdown)
+    {
+        var link = Html(markdown).QuerySelector("a");
+
+        link.ShouldNotBeNull();
+        link.HasAttribute("href").ShouldBeFalse();
+    }
+
     [Fact]
     public void BoldBecomesStrong()
     {
