@@ -78,9 +78,9 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
             await create.ExecuteNonQueryAsync(ct);
             LogCreatedDatabase(logger, name);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
-            // Another instance created it a moment ago.
+            // Another instance created it a moment ago (at the same instant, the catalog's unique index reports it).
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidAuthorizationSpecification)
         {

@@ -203,23 +203,19 @@ public sealed partial class MessageStreamService(
             // Attached as they were inserted; every change below is then written as an update.
             db.AttachRange(turn.Trace, turn.Reply);
 
-            turn.Trace.Status = outcome switch
+            var (traceStatus, sessionStatus, replyStatus) = outcome switch
             {
-                TurnOutcome.Completed => TraceStatus.Completed,
-                TurnOutcome.Failed => TraceStatus.Failed,
-                _ => TraceStatus.Cancelled,
+                TurnOutcome.Completed => (TraceStatus.Completed, SessionStatus.Success, MessageStatus.Complete),
+                TurnOutcome.Failed => (TraceStatus.Failed, SessionStatus.Failed, MessageStatus.Failed),
+                _ => (TraceStatus.Cancelled, SessionStatus.Cancelled, MessageStatus.Stopped),
             };
+            turn.Trace.Status = traceStatus;
             turn.Trace.TotalCost = cost.TotalCost;
             turn.Trace.TotalTokens = turn.Usage.TotalTokens;
             turn.Trace.CompletedAt = now;
 
             var session = turn.Session;
-            session.Status = outcome switch
-            {
-                TurnOutcome.Completed => SessionStatus.Success,
-                TurnOutcome.Failed => SessionStatus.Failed,
-                _ => SessionStatus.Cancelled,
-            };
+            session.Status = sessionStatus;
             session.Cost = cost.TotalCost;
             session.TokensIn = turn.Usage.InputTokens;
             session.TokensOut = turn.Usage.OutputTokens;
@@ -237,12 +233,7 @@ public sealed partial class MessageStreamService(
 
             var reply = turn.Reply;
             reply.Content = turn.Text.ToString();
-            reply.Status = outcome switch
-            {
-                TurnOutcome.Completed => MessageStatus.Complete,
-                TurnOutcome.Failed => MessageStatus.Failed,
-                _ => MessageStatus.Stopped,
-            };
+            reply.Status = replyStatus;
             reply.InputTokens = turn.Usage.InputTokens;
             reply.OutputTokens = turn.Usage.OutputTokens;
             reply.CacheWriteTokens = turn.Usage.CacheWriteTokens;

@@ -5,7 +5,7 @@ namespace CommandCenter.Web.Chat;
 
 /// <summary>
 /// Model replies as HTML that cannot run anything: Markdig with raw HTML disabled (it is shown as text), then an
-/// allow-list sanitizer for what Markdown itself can produce (javascript: links, say).
+/// allow-list sanitizer for what Markdown itself can produce (javascript: links, remote images).
 /// </summary>
 internal sealed class MarkdownRenderer
 {
@@ -28,6 +28,8 @@ internal sealed class MarkdownRenderer
         sanitizer.AllowedSchemes.Clear();
         sanitizer.AllowedSchemes.UnionWith(["http", "https", "mailto"]);
         sanitizer.AllowedAttributes.Add("class");
+        // A reply could otherwise load an image from any server, with conversation text in its address.
+        sanitizer.AllowedTags.Remove("img");
         sanitizer.PostProcessNode += (_, e) =>
         {
             // Links from a model open in a new tab and never get the opener.

@@ -1,4 +1,5 @@
 using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
 using Microsoft.Playwright;
 
 namespace CommandCenter.E2E.Browser;
@@ -28,6 +29,24 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
 
         await Context.DisposeAsync();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A new operator with their own key (answered by <paramref name="scenario"/>) and a new agent, signed in.</summary>
+    protected async Task<(CommandCenterPage Ui, TestUser User, string AgentName)> SignInWithAgentAsync(FakeScenario? scenario = null, bool chooseAgent = true)
+    {
+        var key = CommandCenterApp.NewApiKey();
+        App.Fake.SetScenario(key, scenario ?? new FakeScenario());
+        var user = await App.NewUserAsync(apiKey: key);
+        var agentId = await App.CreateAgentAsync();
+        var agentName = (string)(await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!;
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(user.Email, user.Password);
+        if (chooseAgent)
+        {
+            await ui.ChooseAgentAsync(agentName);
+        }
+
+        return (ui, user, agentName);
     }
 
     /// <summary>Saves a full-page screenshot under TestResults/screenshots and returns its path.</summary>

@@ -10,13 +10,9 @@ public sealed class ConversationUiTests(BrowserFixture browser, CommandCenterApp
     [Fact]
     public async Task TwoTurnsSurviveAReloadAndConversationsSwitch()
     {
-        var key = CommandCenterApp.NewApiKey();
-        using var user = await App.NewUserAsync(apiKey: key);
-        var agentId = await App.CreateAgentAsync();
-        var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
-        var ui = new CommandCenterPage(Page);
-        await ui.SignInAsync(user.Email, user.Password);
-        await ui.ChooseAgentAsync(agentName);
+        var (ui, user, agentName) = await SignInWithAgentAsync();
+        using var _ = user;
+        var key = user.ApiKey!;
 
         App.Fake.SetScenario(key, new FakeScenario { Chunks = ["Hello ", "Ada."], Usage = new FakeUsage(20, 6) });
         await ui.SendAsync("I am Ada");
@@ -67,12 +63,9 @@ public sealed class ConversationUiTests(BrowserFixture browser, CommandCenterApp
     [Fact]
     public async Task ScreenshotsMidStreamAndAfterInBothThemes()
     {
-        var key = CommandCenterApp.NewApiKey();
-        using var user = await App.NewUserAsync(apiKey: key);
-        var agentId = await App.CreateAgentAsync();
-        var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
-        var ui = new CommandCenterPage(Page);
-        await ui.SignInAsync(user.Email, user.Password);
+        var (ui, user, agentName) = await SignInWithAgentAsync(chooseAgent: false);
+        using var _ = user;
+        var key = user.ApiKey!;
         string[] reply =
         [
             "Here is a **plan** for the migration:\n\n", "1. Freeze writes\n", "2. Copy the data\n", "3. Verify counts\n\n",

