@@ -54,6 +54,7 @@ internal static class WebServicesExtensions
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblems.AddErrorString);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddMessageRateLimit();
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
@@ -74,6 +75,7 @@ internal static class WebServicesExtensions
             api => api.UseStatusCodePages(),
             ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAntiforgery();
+        app.UseRateLimiter();
         return app;
     }
 

@@ -11,7 +11,7 @@ internal static class CommandCenterApi
     public static RouteGroupBuilder MapCommandCenterApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.Api);
-        api.MapPost("/message", SendMessage);
+        api.MapPost("/message", SendMessage).RequireRateLimiting(MessageRateLimit.Policy);
         return api;
     }
 

@@ -153,3 +153,36 @@ public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<Co
         ((string)session["error"]!).ShouldContain(errorType);
     }
 }
+
+public sealed class RateLimitedApp : CommandCenterApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("RateLimits:MessagesPerMinute", "2")];
+}
+
+public sealed class MessageRateLimitTests(RateLimitedApp app) : IClassFixture<RateLimitedApp>
+{
+    [Fact]
+    public async Task MessagesBeyondTheUsersLimitAre429WithRetryAfterAndNeverReachAnthropic()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var agentId = await app.CreateAgentAsync();
+        using var busy = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var other = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var allowed = await busy.SendAsync(agentId, $"message {i}", ct: ct);
+            allowed.StatusCode.ShouldBe(HttpStatusCode.OK);
+            await SseReader.ReadAllAsync(allowed, ct);
+        }
+
+        using var refused = await busy.SendAsync(agentId, "one too many", ct: ct);
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter.ShouldNotBeNull();
+        (await refused.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("error").GetString()!.ShouldContain("Too many messages");
+        app.Fake.RequestsFor(busy.ApiKey!).Count.ShouldBe(2);
+
+        using var someoneElse = await other.SendAsync(agentId, "my own budget", ct: ct);
+        someoneElse.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+}
