@@ -57,7 +57,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<MessageStreamService>();
-        services.AddScoped<UserAccounts>();
+        services.AddSingleton<UserAccounts>();
 
         services.AddSingleton<InstanceLease>();
         services.AddSingleton<StaleTraceReaper>();

@@ -74,6 +74,9 @@ internal static class WebServicesExtensions
             context => context.Request.Path.StartsWithSegments("/api"),
             api => api.UseStatusCodePages(),
             ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Explicitly after the status code pages, so the API's 401 and 403 get a problem-details body too.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.UseRateLimiter();
         return app;

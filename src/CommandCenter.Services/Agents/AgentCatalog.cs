@@ -24,11 +24,10 @@ public enum AgentDeleteResult
 /// <summary>Agents as the API and the Agents page see them; validation lives here once.</summary>
 public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFactory, PriceBook prices, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<AgentView>> ListAsync(bool activeOnly = false, CancellationToken ct = default)
+    public async Task<IReadOnlyList<AgentView>> ListAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Agents.AsNoTracking()
-            .Where(a => !activeOnly || a.Status == AgentStatus.Active)
             .OrderBy(a => a.Name)
             .Select(a => View(a))
             .ToListAsync(ct);

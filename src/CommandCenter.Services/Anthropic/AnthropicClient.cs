@@ -8,7 +8,7 @@ namespace CommandCenter.Services.Anthropic;
 /// <summary>An open Messages stream: the response is held until disposed.</summary>
 internal sealed class AnthropicStream(HttpResponseMessage response, Stream body) : IAsyncDisposable
 {
-    public string? RequestId { get; } = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+    public string? RequestId { get; } = AnthropicClient.RequestIdOf(response);
 
     public IAsyncEnumerable<AnthropicEvent> ReadEventsAsync(CancellationToken ct) => AnthropicStreamReader.ReadAsync(body, ct);
 
@@ -20,7 +20,10 @@ internal sealed class AnthropicStream(HttpResponseMessage response, Stream body)
     }
 }
 
-/// <summary>A thin typed client over the documented Messages wire protocol; one request per call, no retries.</summary>
+/// <summary>
+/// A thin typed client over the documented Messages wire protocol; one request per call, no retries.
+/// Held by a singleton, so its handler never rotates: the pooled connections' lifetime (see registration) keeps DNS fresh.
+/// </summary>
 public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> options)
 {
     internal async Task<AnthropicStream> OpenStreamAsync(string apiKey, WireRequest request, CancellationToken ct)
@@ -57,20 +60,31 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
             }
         }
 
-        return new AnthropicStream(response, await response.Content.ReadAsStreamAsync(ct));
+        try
+        {
+            return new AnthropicStream(response, await response.Content.ReadAsStreamAsync(ct));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            response.Dispose();
+            throw new AnthropicApiException(502, "connection_error", "The connection to Anthropic failed as the reply began.", RequestIdOf(response));
+        }
     }
+
+    internal static string? RequestIdOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
 
     private static async Task<AnthropicApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken ct)
     {
-        var requestId = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+        var requestId = RequestIdOf(response);
         WireError? error = null;
         try
         {
             error = (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireErrorBody, ct))?.Error;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A proxy's HTML error page, say: the status code is all we have.
+            // A proxy's HTML error page or a dropped connection: the status code is all we have.
         }
 
         return new AnthropicApiException(

@@ -1,4 +1,5 @@
 using CommandCenter.Services.Data;
+using CommandCenter.Services.Pricing;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.Conversations;
@@ -8,7 +9,7 @@ public sealed record ConversationSummary(
 
 public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
-    int CacheWriteTokens, int CacheReadTokens, decimal? Cost, string? StopReason, string? Error, string? TraceId,
+    int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
     DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
@@ -54,10 +55,23 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             return null;
         }
 
-        var messages = await db.Messages.AsNoTracking().Where(m => m.ConversationId == id).OrderBy(m => m.Position)
-            .Select(m => new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
-                m.CacheReadTokens, m.Cost, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt))
+        var rows = await db.Messages.AsNoTracking().Where(m => m.ConversationId == id).OrderBy(m => m.Position)
+            .Select(m => new
+            {
+                Message = m,
+                // The price the reply was charged at, for what its cache reads saved.
+                InputPrice = db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId).Select(s => (decimal?)s.InputPricePerMTok).FirstOrDefault(),
+            })
             .ToListAsync(ct);
+        var messages = rows.Select(r =>
+        {
+            var m = r.Message;
+            var savings = r.InputPrice is { } price && m.Role == MessageRole.Assistant
+                ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), price, 0m).CacheSavings
+                : 0m;
+            return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
+                m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt);
+        }).ToList();
         return new ConversationDetail(summary, messages);
     }
 

@@ -37,7 +37,7 @@ public sealed class MessageStream : IAsyncDisposable
 
             var outcome = TurnOutcome.Cancelled;
             string? error = null;
-            await using (var events = _upstream.ReadEventsAsync(ct).GetAsyncEnumerator(ct))
+            await using (var events = _upstream.ReadEventsAsync(ct).GetAsyncEnumerator())
             {
                 while (true)
                 {

@@ -64,7 +64,7 @@ public sealed partial class MessageStreamService(
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException) when (request.ConversationId is not null)
+        catch (DbUpdateException e) when (request.ConversationId is not null && e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             // The unique (conversation, position) index: another message of this conversation started at the same moment.
             throw new StreamStartException(StreamStartFailure.ConversationBusy, "This conversation is already answering another message; wait for it to finish.");
@@ -94,6 +94,13 @@ public sealed partial class MessageStreamService(
         catch (OperationCanceledException)
         {
             await SettleAsync(turn, TurnOutcome.Cancelled, null);
+            throw;
+        }
+        catch (Exception e)
+        {
+            // Whatever else went wrong, the rows written above must not stay 'running'.
+            await SettleAsync(turn, TurnOutcome.Failed, "The call to Anthropic failed unexpectedly.");
+            LogStreamBroken(logger, turn.Trace.Id, e.GetType().Name);
             throw;
         }
 
@@ -243,7 +250,17 @@ public sealed partial class MessageStreamService(
             reply.Error = error;
             reply.CompletedAt = now;
 
-            await db.SaveChangesAsync(timeout.Token);
+            try
+            {
+                await db.SaveChangesAsync(timeout.Token);
+            }
+            catch (DbUpdateConcurrencyException) when (db.Entry(turn.Reply).State == EntityState.Modified)
+            {
+                // The conversation was deleted mid-reply: its messages are gone, the trace and its cost must still be recorded.
+                db.Entry(turn.Reply).State = EntityState.Detached;
+                await db.SaveChangesAsync(timeout.Token);
+            }
+
             LogSettled(logger, turn.Trace.Id, turn.Trace.Status, turn.Usage.InputTokens, turn.Usage.OutputTokens, cost.TotalCost, session.DurationMs.Value);
         }
         catch (Exception e)

@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using CommandCenter.Services.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommandCenter.Services.Users;
 
@@ -8,29 +10,36 @@ public sealed record UserView(string Id, string Email, string Role, bool Disable
 
 public sealed record UserCreateResult(UserView? User, IReadOnlyDictionary<string, string[]> Errors);
 
-/// <summary>Accounts as admins manage them: no self-registration, so this is how operators arrive.</summary>
-public sealed class UserAccounts(UserManager<ApplicationUser> users, TimeProvider clock)
+/// <summary>
+/// Accounts as admins manage them: no self-registration, so this is how operators arrive. A singleton that takes a
+/// fresh scope (Identity's UserManager and its DbContext) per operation, so a page never holds a context across events.
+/// </summary>
+public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
 {
     // A disabled account is one locked out "forever"; failed-login lockouts last minutes.
     private static readonly DateTimeOffset DisabledUntil = DateTimeOffset.MaxValue;
 
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
     {
-        var all = await users.Users.AsNoTracking().OrderBy(u => u.Email).ToListAsync(ct);
-        var result = new List<UserView>(all.Count);
-        foreach (var user in all)
-        {
-            result.Add(await ViewAsync(user));
-        }
-
-        return result;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.Users.AsNoTracking()
+            .OrderBy(u => u.Email)
+            .Select(u => new
+            {
+                u.Id,
+                Email = u.Email ?? u.UserName ?? u.Id,
+                u.LockoutEnd,
+                Role = db.UserRoles.Where(ur => ur.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        return [.. rows.Select(r => new UserView(r.Id, r.Email, r.Role ?? "", IsDisabled(r.LockoutEnd)))];
     }
 
     public async Task<UserCreateResult> CreateAsync(string? email, string? password, string? role)
     {
         var errors = new Dictionary<string, string[]>();
         var canonicalRole = Roles.All.FirstOrDefault(r => string.Equals(r, role?.Trim(), StringComparison.OrdinalIgnoreCase));
-        if (string.IsNullOrWhiteSpace(email) || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
+        if (string.IsNullOrWhiteSpace(email) || !new EmailAddressAttribute().IsValid(email))
         {
             errors["email"] = ["A valid email address is required."];
         }
@@ -45,6 +54,8 @@ public sealed class UserAccounts(UserManager<ApplicationUser> users, TimeProvide
             errors["role"] = [$"The role must be {string.Join(" or ", Roles.All)}."];
         }
 
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         if (errors.Count == 0 && await users.FindByEmailAsync(email!) is not null)
         {
             errors["email"] = [$"A user with the email {email} already exists."];
@@ -67,27 +78,32 @@ public sealed class UserAccounts(UserManager<ApplicationUser> users, TimeProvide
         return new UserCreateResult(new UserView(user.Id, user.Email!, canonicalRole!, false), errors);
     }
 
-    /// <summary>Disables or re-enables an account; a disabled user cannot sign in and their refresh tokens stop working.</summary>
+    /// <summary>
+    /// Disables or re-enables an account in one update: a disabled user cannot sign in, and the new security stamp
+    /// ends their refresh tokens and UI sessions. Null when there is no such user.
+    /// </summary>
     public async Task<UserView?> SetDisabledAsync(string userId, bool disabled)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
             return null;
         }
 
-        await users.SetLockoutEnabledAsync(user, true);
-        await users.SetLockoutEndDateAsync(user, disabled ? DisabledUntil : null);
-        await users.ResetAccessFailedCountAsync(user);
-        await users.UpdateSecurityStampAsync(user);
-        return await ViewAsync(user);
-    }
+        user.LockoutEnabled = true;
+        user.LockoutEnd = disabled ? DisabledUntil : null;
+        user.AccessFailedCount = 0;
+        var updated = await users.UpdateSecurityStampAsync(user);
+        if (!updated.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not update user {userId}: {string.Join(" ", updated.Errors.Select(e => e.Description))}");
+        }
 
-    public bool IsDisabled(ApplicationUser user) => user.LockoutEnd is { } end && end > clock.GetUtcNow().AddYears(100);
-
-    private async Task<UserView> ViewAsync(ApplicationUser user)
-    {
         var roles = await users.GetRolesAsync(user);
-        return new UserView(user.Id, user.Email ?? user.UserName ?? user.Id, roles.FirstOrDefault() ?? "", IsDisabled(user));
+        return new UserView(user.Id, user.Email ?? user.Id, roles.FirstOrDefault() ?? "", disabled);
     }
+
+    private bool IsDisabled(DateTimeOffset? lockoutEnd) => lockoutEnd is { } end && end > clock.GetUtcNow().AddYears(100);
 }

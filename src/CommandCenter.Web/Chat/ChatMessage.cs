@@ -43,10 +43,9 @@ public sealed class ChatMessage
         Version++;
     }
 
-    public void Finish(ChatMessageState state, CostEvent? cost = null, string? error = null)
+    public void Finish(ChatMessageState state, string? error = null)
     {
         State = state;
-        Cost = cost ?? Cost;
         Error = error ?? Error;
         Version++;
     }
@@ -69,7 +68,7 @@ public sealed class ChatMessage
         {
             RetryText = retryText,
             Cost = saved.Role == MessageRole.Assistant && saved.Cost is { } cost
-                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, 0m, "", saved.StopReason)
+                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason)
                 : null,
             Error = saved.Error,
         };

@@ -31,16 +31,19 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
 
     private async IAsyncEnumerable<SseItem<StreamEvent>> Items(Stream body, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var events = stream.ReadEventsAsync(ct).GetAsyncEnumerator(ct);
-        while (await NextAsync(events, body, ct))
+        // Cancelled when a heartbeat cannot be written, so a gone client stops the reply even before the server notices.
+        using var reply = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var events = stream.ReadEventsAsync(reply.Token).GetAsyncEnumerator();
+        while (await NextAsync(events, body, reply))
         {
             yield return new SseItem<StreamEvent>(events.Current, EventName(events.Current));
         }
     }
 
     /// <summary>Waits for the next event, writing a comment line each time the model stays silent for the heartbeat interval.</summary>
-    private async Task<bool> NextAsync(IAsyncEnumerator<StreamEvent> events, Stream body, CancellationToken ct)
+    private async Task<bool> NextAsync(IAsyncEnumerator<StreamEvent> events, Stream body, CancellationTokenSource reply)
     {
+        var ct = reply.Token;
         var next = events.MoveNextAsync();
         if (next.IsCompleted)
         {
@@ -66,7 +69,8 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
             }
             catch
             {
-                // The client left: the reply sees the same cancellation and ends promptly; let it settle before disposal.
+                // The client left: stop the reply and let it settle before the enumerator is disposed.
+                await reply.CancelAsync();
                 await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }

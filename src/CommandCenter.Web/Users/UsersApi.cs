@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CommandCenter.Services.Users;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
@@ -14,8 +15,8 @@ internal static class UsersApi
         var api = app.MapGroup("/api/users").RequireAuthorization(AuthPolicies.ApiAdmin);
         api.MapGet("/", async (UserAccounts accounts, CancellationToken ct) => TypedResults.Ok(await accounts.ListAsync(ct)));
         api.MapPost("/", CreateUser);
-        api.MapPost("/{id}/disable", (string id, UserAccounts accounts) => SetDisabled(id, true, accounts));
-        api.MapPost("/{id}/enable", (string id, UserAccounts accounts) => SetDisabled(id, false, accounts));
+        api.MapPost("/{id}/disable", (string id, ClaimsPrincipal caller, UserAccounts accounts) => SetDisabled(id, true, caller, accounts));
+        api.MapPost("/{id}/enable", (string id, ClaimsPrincipal caller, UserAccounts accounts) => SetDisabled(id, false, caller, accounts));
         return api;
     }
 
@@ -25,8 +26,16 @@ internal static class UsersApi
         return result.User is { } user ? TypedResults.Created($"/api/users/{user.Id}", user) : ApiProblems.Validation(result.Errors);
     }
 
-    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetDisabled(string id, bool disabled, UserAccounts accounts) =>
-        await accounts.SetDisabledAsync(id, disabled) is { } user
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetDisabled(string id, bool disabled, ClaimsPrincipal caller, UserAccounts accounts)
+    {
+        if (disabled && id == caller.UserId())
+        {
+            // Otherwise the last administrator could lock everyone out of administration.
+            return ApiProblems.Error(StatusCodes.Status400BadRequest, "You cannot disable your own account.");
+        }
+
+        return await accounts.SetDisabledAsync(id, disabled) is { } user
             ? TypedResults.Ok(user)
             : ApiProblems.Error(StatusCodes.Status404NotFound, $"User with ID {id} not found");
+    }
 }

@@ -57,7 +57,9 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
     public async Task ApiRequiresABearerToken(string path)
     {
         using var anonymous = app.CreateClient();
-        (await anonymous.GetAsync(path, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var refused = await anonymous.GetAsync(path, TestContext.Current.CancellationToken);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error").GetString().ShouldNotBeNullOrEmpty();
 
         using var forged = app.CreateClient("not-a-real-token");
         (await forged.GetAsync(path, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -80,6 +82,7 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
         using var operatorUser = await app.NewUserAsync("Operator");
         var byOperator = await operatorUser.Client.PostAsJsonAsync("/api/users", new { email = "x@e2e.test", password = "Xx-12345678", role = "Admin" }, TestContext.Current.CancellationToken);
         byOperator.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await byOperator.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error").GetString().ShouldNotBeNullOrEmpty();
 
         using var admin = await app.AdminAsync();
         var invalid = await admin.PostAsJsonAsync("/api/users", new { email = "not-an-email", password = "short", role = "King" }, TestContext.Current.CancellationToken);
@@ -108,6 +111,17 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
 
         (await admin.PostAsync($"/api/users/{user.Id}/enable", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AnAdminCannotDisableTheirOwnAccount()
+    {
+        using var admin = await app.NewUserAsync("Admin");
+        var response = await admin.Client.PostAsync($"/api/users/{admin.Id}/disable", null, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error").GetString()!.ShouldContain("your own account");
+        (await app.LoginAsync(admin.Email, admin.Password)).ShouldNotBeNullOrEmpty();
     }
 
     [Fact]

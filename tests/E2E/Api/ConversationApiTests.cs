@@ -153,6 +153,35 @@ public sealed class ConversationApiTests(CommandCenterApp app) : IClassFixture<C
     }
 
     [Fact]
+    public async Task DeletingAConversationMidReplyStillRecordsTheTraceAndItsCost()
+    {
+        var key = CommandCenterApp.NewApiKey();
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync(apiKey: key);
+        app.Fake.SetScenario(key, new FakeScenario { Chunks = ["one ", "two ", "three"], ChunkDelay = TimeSpan.FromMilliseconds(200), Usage = new FakeUsage(45, 12) });
+
+        using var response = await user.SendAsync(agentId, "About to vanish", ct: Ct);
+        var events = new List<ReceivedEvent>();
+        await foreach (var e in SseReader.ReadAsync(response, Ct))
+        {
+            events.Add(e);
+            if (e.Type == "chunk" && events.Count(x => x.Type == "chunk") == 1)
+            {
+                var id = events[0].Data.GetProperty("conversationId").GetString();
+                (await user.Client.DeleteAsync($"/api/conversations/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            }
+        }
+
+        events[^1].Type.ShouldBe("done");
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        var trace = await app.Database.SingleAsync("SELECT status, \"totalCost\" FROM task_trace WHERE id = $1", traceId);
+        trace["status"].ShouldBe("completed");
+        trace["totalCost"].ShouldBe(0.000315m);
+        (await app.Database.SingleAsync("SELECT status FROM trace_sessions WHERE \"taskTraceId\" = $1", traceId))["status"].ShouldBe("success");
+        (await app.Database.QueryAsync("SELECT 1 FROM messages WHERE \"taskTraceId\" = $1", traceId)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task AConversationKeepsItsAgent()
     {
         var agentId = await app.CreateAgentAsync();

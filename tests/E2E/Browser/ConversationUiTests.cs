@@ -93,5 +93,10 @@ public sealed class ConversationUiTests(BrowserFixture browser, CommandCenterApp
             await Expect(ui.LastReply.GetByTestId("cost-line")).ToContainTextAsync("3,000 cache read");
             await ScreenshotAsync($"command-center-complete-{theme}");
         }
+
+        // What the cache saved is worked out again from the stored price after a reload.
+        await Page.ReloadAsync();
+        await ui.WaitUntilInteractiveAsync();
+        await Expect(ui.LastReply.GetByTestId("cost-line")).ToContainTextAsync("saved $0.008100");
     }
 }

@@ -59,6 +59,28 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     }
 
     [Fact]
+    public async Task LeavingThePageMidReplyStopsItAndTheSessionCarriesOn()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Still ", "going ", "on"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
+        using var _ = user;
+
+        await ui.SendAsync("Long answer please");
+        await Expect(ui.LastReplyText).ToContainTextAsync("going");
+        await Page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Settings" }).First.ClickAsync();
+
+        await Expect(Page.GetByTestId("key-status")).ToBeVisibleAsync();
+        await Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+        var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
+        trace["status"].ShouldBe("cancelled");
+
+        await Page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Command Center" }).First.ClickAsync();
+        await Expect(ui.Conversations).ToHaveCountAsync(1);
+        await ui.Conversations.First.Locator("button").First.ClickAsync();
+        await Expect(ui.LastReply.GetByTestId("stopped")).ToBeVisibleAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Still going");
+    }
+
+    [Fact]
     public async Task AFailureMidwayIsShownOnTheMessageWithRetry()
     {
         var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Half an ", "answer", "never"], ErrorAfterChunks = 2 });

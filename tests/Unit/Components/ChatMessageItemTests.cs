@@ -83,7 +83,8 @@ public sealed class ChatMessageItemTests : BunitContext
         cut.RenderCount.ShouldBe(3);
         cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello world");
 
-        message.Finish(ChatMessageState.Complete, Cost);
+        message.SetCost(Cost);
+        message.Finish(ChatMessageState.Complete);
         RenderAgain(cut, message);
         cut.RenderCount.ShouldBe(4);
     }
@@ -110,7 +111,8 @@ public sealed class ChatMessageItemTests : BunitContext
         message.Append("Done.");
         RenderAgain(cut, message);
 
-        message.Finish(ChatMessageState.Complete, Cost);
+        message.SetCost(Cost);
+        message.Finish(ChatMessageState.Complete);
         RenderAgain(cut, message);
 
         cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("complete");
@@ -210,7 +212,8 @@ public sealed class ChatMessageItemTests : BunitContext
         RenderAgain(cut, message);
         cut.FindAll("[data-testid=truncated]").ShouldBeEmpty();
 
-        message.Finish(ChatMessageState.Complete, Cost with { StopReason = "max_tokens" });
+        message.SetCost(Cost with { StopReason = "max_tokens" });
+        message.Finish(ChatMessageState.Complete);
         RenderAgain(cut, message);
 
         cut.Find("[data-testid=truncated]").TextContent.ShouldContain("max-token limit");
