@@ -32,7 +32,8 @@ internal static class WebServicesExtensions
             .AddBearerToken(IdentityConstants.BearerScheme)
             .AddIdentityCookies();
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser())
+            .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser()
+                .AddRequirements(new ActiveAccountRequirement()))
             .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin))
             .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
 
@@ -49,6 +50,7 @@ internal static class WebServicesExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
         services.AddSingleton<IEmailSender<ApplicationUser>, NoEmailSender>();
+        services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ActiveAccountHandler>();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblems.AddErrorString);

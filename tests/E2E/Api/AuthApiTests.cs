@@ -96,7 +96,7 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
     }
 
     [Fact]
-    public async Task DisabledAccountCannotSignInOrRefresh()
+    public async Task DisabledAccountCannotSignInRefreshOrUseItsToken()
     {
         using var user = await app.NewUserAsync();
         using var anonymous = app.CreateClient();
@@ -104,7 +104,13 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
         var refreshToken = (await login.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("refreshToken").GetString();
 
         using var admin = await app.AdminAsync();
+        (await user.Client.GetAsync("/api/agents", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.PostAsync($"/api/users/{user.Id}/disable", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The access token issued before is refused at once, not when it expires.
+        var withOldToken = await user.Client.GetAsync("/api/agents", TestContext.Current.CancellationToken);
+        withOldToken.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await withOldToken.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error").GetString().ShouldNotBeNullOrEmpty();
 
         (await anonymous.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await anonymous.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);

@@ -42,6 +42,33 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
     }
 
     [Fact]
+    public async Task AnAdminCreatesAnOperatorWhoCanSignInUntilDisabled()
+    {
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
+        await ui.GotoAsync("/users");
+        var email = $"operator-{Guid.NewGuid():N}@e2e.test";
+
+        await Page.GetByTestId("user-email").FillAsync("not an email");
+        await Page.GetByTestId("user-password").FillAsync("Operator-Pass-1");
+        await Page.GetByTestId("user-create").ClickAsync();
+        await Expect(Page.GetByText("A valid email address is required.")).ToBeVisibleAsync();
+
+        await Page.GetByTestId("user-email").FillAsync(email);
+        await Page.GetByTestId("user-create").ClickAsync();
+        var row = Page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = email });
+        await Expect(row).ToContainTextAsync("Operator");
+        await Expect(row).ToContainTextAsync("Active");
+        (await App.LoginAsync(email, "Operator-Pass-1")).ShouldNotBeNullOrEmpty();
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Expect(row).ToContainTextAsync("Disabled");
+        using var client = App.CreateClient();
+        var refused = await client.PostAsync("/api/auth/login", System.Net.Http.Json.JsonContent.Create(new { email, password = "Operator-Pass-1" }), TestContext.Current.CancellationToken);
+        refused.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task TheThemeChoiceIsRemembered()
     {
         var ui = new CommandCenterPage(Page);
