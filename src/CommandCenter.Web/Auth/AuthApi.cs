@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using CommandCenter.Services.Data;
 using CommandCenter.Web.Http;
+using CommandCenter.Services.Users;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.Data;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -17,13 +19,29 @@ internal static class AuthApi
             .AddEndpointFilter(async (context, next) =>
             {
                 var http = context.HttpContext;
-                if (http.Request.Path.Value?.EndsWith("/register", StringComparison.OrdinalIgnoreCase) == true
-                    && !http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AllowSelfRegistration)
+                if (http.Request.Path.Value?.EndsWith("/register", StringComparison.OrdinalIgnoreCase) != true)
+                {
+                    return await next(context);
+                }
+
+                if (!http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AllowSelfRegistration)
                 {
                     return ApiProblems.Error(StatusCodes.Status403Forbidden, "Self-registration is disabled; ask an administrator for an account.");
                 }
 
-                return await next(context);
+                // Identity creates the account; whoever registers themselves is an operator, as on the Register page.
+                var result = await next(context);
+                var outcome = result is INestedHttpResult nested ? nested.Result : result;
+                if (outcome is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK } && context.Arguments.OfType<RegisterRequest>().FirstOrDefault() is { } registered)
+                {
+                    var users = http.RequestServices.GetRequiredService<UserManager<ApplicationUser>>();
+                    if (await users.FindByEmailAsync(registered.Email) is { } user)
+                    {
+                        await users.AddToRoleAsync(user, Roles.Operator);
+                    }
+                }
+
+                return result;
             });
     }
 

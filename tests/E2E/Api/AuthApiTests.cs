@@ -139,3 +139,28 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
         (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldBe("Healthy");
     }
 }
+
+public sealed class OpenRegistrationApp : CommandCenterApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Auth:AllowSelfRegistration", "true")];
+}
+
+public sealed class OpenRegistrationTests(OpenRegistrationApp app) : IClassFixture<OpenRegistrationApp>
+{
+    [Fact]
+    public async Task WhenTurnedOnSelfRegisteredUsersAreOperators()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var email = $"walk-in-{Guid.NewGuid():N}@e2e.test";
+        using var anonymous = app.CreateClient();
+
+        (await anonymous.PostAsJsonAsync("/api/auth/register", new { email, password = "Walk-In-123" }, ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anonymous.PostAsJsonAsync("/api/auth/register", new { email = "bad", password = "x" }, ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        using var admin = await app.AdminAsync();
+        var users = await admin.GetFromJsonAsync<JsonElement>("/api/users", ct);
+        users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == email).GetProperty("role").GetString().ShouldBe("Operator");
+        using var walkIn = app.CreateClient(await app.LoginAsync(email, "Walk-In-123"));
+        (await walkIn.PostAsJsonAsync("/api/agents", new { name = "mine", model = "claude-sonnet-4-5", maxTokens = 10 }, ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+}

@@ -39,6 +39,15 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         await operatorUi.Page.GotoAsync("/agents");
         await Expect(operatorUi.Page.GetByTestId("access-denied")).ToBeVisibleAsync();
         await Expect(operatorUi.Page.GetByTestId("agents-grid")).ToHaveCountAsync(0);
+
+        // Deactivated, the agent leaves the operator's picker.
+        var agentRow = Page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = name });
+        await agentRow.GetByTestId("agent-active").ClickAsync();
+        await Expect(agentRow).ToContainTextAsync("Inactive");
+        (await App.Database.SingleAsync("SELECT status FROM agents WHERE name = $1", name))["status"].ShouldBe("INACTIVE");
+        await operatorUi.GotoAsync("/");
+        await operatorUi.Page.GetByTestId("agent-picker").ClickAsync();
+        await Expect(operatorUi.Page.GetByRole(AriaRole.Option).Filter(new LocatorFilterOptions { HasText = name })).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -53,6 +53,31 @@ public sealed class ConversationUiTests(BrowserFixture browser, CommandCenterApp
         await Expect(ui.Conversations).ToHaveCountAsync(1);
         await Expect(ui.Conversations).ToContainTextAsync("Something else entirely");
 
+        // Rename, archive and delete from the sidebar's menu.
+        await Page.GetByTestId("conversation-search").FillAsync("");
+        await Expect(ui.Conversations).ToHaveCountAsync(2);
+        var ada = ui.Conversations.Filter(new LocatorFilterOptions { HasText = "I am Ada" });
+        await ada.Locator("button").Last.ClickAsync();
+        await Page.GetByRole(AriaRole.Menuitem, new() { Name = "Rename" }).ClickAsync();
+        await Page.GetByTestId("rename-input").FillAsync("Ada's profile");
+        await Page.GetByTestId("rename-save").ClickAsync();
+        await Expect(ui.Conversations.Filter(new LocatorFilterOptions { HasText = "Ada's profile" })).ToHaveCountAsync(1);
+
+        var renamed = ui.Conversations.Filter(new LocatorFilterOptions { HasText = "Ada's profile" });
+        await renamed.Locator("button").Last.ClickAsync();
+        await Page.GetByRole(AriaRole.Menuitem, new() { Name = "Archive" }).ClickAsync();
+        await Expect(ui.Conversations).ToHaveCountAsync(1);
+        await Page.GetByTestId("show-archived").CheckAsync();
+        await Expect(ui.Conversations).ToHaveCountAsync(2);
+        await Expect(renamed).ToContainTextAsync("archived");
+
+        var other = ui.Conversations.Filter(new LocatorFilterOptions { HasText = "Something else entirely" });
+        await other.Locator("button").Last.ClickAsync();
+        await Page.GetByRole(AriaRole.Menuitem, new() { Name = "Delete" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(ui.Conversations).ToHaveCountAsync(1);
+        (await App.Database.QueryAsync("SELECT 1 FROM conversations WHERE \"ownerId\" = $1", user.Id)).Count.ShouldBe(1);
+
         await Page.GetByTestId("user-menu").ClickAsync();
         await Page.GetByTestId("sign-out").ClickAsync();
         await Expect(Page.GetByTestId("sign-in")).ToBeVisibleAsync();

@@ -39,6 +39,31 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     }
 
     [Fact]
+    public async Task ShiftEnterMakesANewLineAndAnEmptyBoxSendsNothing()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync();
+        using var _ = user;
+        await Expect(Page.Locator("[data-testid=composer][data-ready]")).ToHaveCountAsync(1);
+
+        await Expect(ui.SendButton).ToBeDisabledAsync();
+        await ui.Composer.PressAsync("Enter");
+        await ui.Composer.FillAsync("   ");
+        await ui.Composer.PressAsync("Enter");
+        await Expect(ui.SendButton).ToBeDisabledAsync();
+
+        await ui.Composer.FillAsync("first line");
+        await ui.Composer.PressAsync("Shift+Enter");
+        await ui.Composer.PressSequentiallyAsync("second line");
+        (await ui.Composer.InputValueAsync()).ShouldBe("first line\nsecond line");
+        await ui.Composer.PressAsync("Enter");
+
+        await Expect(ui.UserMessages).ToHaveCountAsync(1);
+        (await ui.UserMessages.First.InnerTextAsync()).ShouldContain("first line\nsecond line");
+        await Expect(ui.LastReply.GetByTestId("cost")).ToBeVisibleAsync();
+        App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
+    }
+
+    [Fact]
     public async Task StopCancelsASlowReplyKeepsThePartialTextAndTheTraceEndsCancelled()
     {
         var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Partial ", "reply ", "then silence"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
