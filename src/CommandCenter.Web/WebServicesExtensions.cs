@@ -13,8 +13,12 @@ namespace CommandCenter.Web;
 internal static class WebServicesExtensions
 {
     /// <summary>Identity (cookies for the UI, bearer tokens for the API), the Blazor UI and the HTTP API's plumbing.</summary>
-    public static IHostApplicationBuilder AddWebServices(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
+        // Serves the packages' static files (MudBlazor's CSS and JS) from a build in any environment, as 'dotnet run'
+        // in Production does; a published app has them in wwwroot and this finds nothing to add.
+        builder.WebHost.UseStaticWebAssets();
+
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -130,6 +130,18 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
         (await app.LoginAsync(admin.Email, admin.Password)).ShouldNotBeNullOrEmpty();
     }
 
+    [Theory]
+    [InlineData("/_content/MudBlazor/MudBlazor.min.css")]
+    [InlineData("/_content/MudBlazor/MudBlazor.min.js")]
+    [InlineData("/app.css")]
+    public async Task TheUisStylesAndScriptsAreServedInProduction(string path)
+    {
+        using var client = app.CreateClient();
+        var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length.ShouldBeGreaterThan(100);
+    }
+
     [Fact]
     public async Task HealthReportsTheDatabase()
     {

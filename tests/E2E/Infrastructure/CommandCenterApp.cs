@@ -145,7 +145,6 @@ public class CommandCenterApp : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
-            builder.UseStaticWebAssets();
             IEnumerable<KeyValuePair<string, string?>> defaults =
             [
                 new("ConnectionStrings:CommandCenter", app.Database.ConnectionString),
