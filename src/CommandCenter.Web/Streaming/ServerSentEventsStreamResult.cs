@@ -26,7 +26,14 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(http.RequestAborted);
 
-        await SseFormatter.WriteAsync(Items(response.Body, http.RequestAborted), response.Body, Format, http.RequestAborted);
+        try
+        {
+            await SseFormatter.WriteAsync(Items(response.Body, http.RequestAborted), response.Body, Format, http.RequestAborted);
+        }
+        finally
+        {
+            _json?.Dispose();
+        }
     }
 
     private async IAsyncEnumerable<SseItem<StreamEvent>> Items(Stream body, [EnumeratorCancellation] CancellationToken ct)
@@ -87,9 +94,21 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
         _ => throw new UnreachableException($"No SSE name for {e.GetType().Name}."),
     };
 
-    private static void Format(SseItem<StreamEvent> item, IBufferWriter<byte> writer)
+    // One JSON writer for the whole response, re-pointed at each event's buffer: no allocation per chunk.
+    private Utf8JsonWriter? _json;
+
+    private void Format(SseItem<StreamEvent> item, IBufferWriter<byte> writer)
     {
-        using var json = new Utf8JsonWriter(writer);
-        JsonSerializer.Serialize(json, item.Data, item.Data.GetType(), Json);
+        if (_json is null)
+        {
+            _json = new Utf8JsonWriter(writer);
+        }
+        else
+        {
+            _json.Reset(writer);
+        }
+
+        JsonSerializer.Serialize(_json, item.Data, item.Data.GetType(), Json);
+        _json.Flush();
     }
 }
