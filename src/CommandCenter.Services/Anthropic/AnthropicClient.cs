@@ -66,8 +66,9 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            var requestId = RequestIdOf(response);
             response.Dispose();
-            throw new AnthropicApiException(502, "connection_error", "The connection to Anthropic failed as the reply began.", RequestIdOf(response));
+            throw new AnthropicApiException(502, "connection_error", "The connection to Anthropic failed as the reply began.", requestId);
         }
     }
 

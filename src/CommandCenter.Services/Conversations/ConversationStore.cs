@@ -22,6 +22,10 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
     public const int MaxPageSize = 100;
     public const int MaxTitleLength = 200;
 
+    // A conversation with its message count and total cost, computed by the database.
+    private static readonly System.Linq.Expressions.Expression<Func<Conversation, ConversationSummary>> Summary =
+        c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m));
+
     /// <param name="search">Matched case-insensitively against titles and message text.</param>
     public async Task<ConversationPage> ListAsync(string ownerId, int page = 1, int pageSize = 30, string? search = null, bool includeArchived = false, CancellationToken ct = default)
     {
@@ -39,7 +43,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         var items = await query
             .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
             .Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m)))
+            .Select(Summary)
             .ToListAsync(ct);
         return new ConversationPage(items, page, pageSize, total);
     }
@@ -48,7 +52,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var summary = await db.Conversations.AsNoTracking().Where(c => c.Id == id && c.OwnerId == ownerId)
-            .Select(c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m)))
+            .Select(Summary)
             .SingleOrDefaultAsync(ct);
         if (summary is null)
         {
