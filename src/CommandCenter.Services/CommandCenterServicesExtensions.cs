@@ -25,8 +25,8 @@ public static class CommandCenterServicesExtensions
     public static IHostApplicationBuilder AddCommandCenterServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException($"Connection string '{ConnectionStringName}' is not set (ConnectionStrings__{ConnectionStringName}).");
+        var connectionString = WithBoundedPool(builder.Configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"Connection string '{ConnectionStringName}' is not set (ConnectionStrings__{ConnectionStringName})."));
 
         // First of the hosted services: the database must be migrated before anything (Data Protection's key ring, say) reads it.
         services.AddHostedService<DatabaseInitializer>();
@@ -34,7 +34,7 @@ public static class CommandCenterServicesExtensions
         // Pages hold a context per operation (factory); request handlers and Identity's stores take the scoped one.
         services.AddDbContextFactory<CommandCenterDbContext>((sp, options) => options
             .UseNpgsql(connectionString)
-            .AddInterceptors(sp.GetServices<IInterceptor>()));
+            .AddInterceptors([new BrokenConnectionInterceptor(), .. sp.GetServices<IInterceptor>()]));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CommandCenterDbContext>>().CreateDbContext());
 
         services.AddDataProtection()
@@ -56,11 +56,31 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<PriceBook>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
-        services.AddSingleton<MessageStreamService>();
+        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ReplyRecorder>();
+        services.AddSingleton<LiveReplies>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveReplies>());
+        services.AddSingleton<ReplyService>();
         services.AddSingleton<UserAccounts>();
 
         services.AddSingleton<InstanceLease>();
         services.AddSingleton<StaleTraceReaper>();
         return builder;
+    }
+
+    /// <summary>Connections one instance may hold when the connection string does not say: well under PostgreSQL's default 100.</summary>
+    public const int DefaultMaxPoolSize = 30;
+
+    /// <summary>
+    /// The connection string with <c>Maximum Pool Size</c> set to <see cref="DefaultMaxPoolSize"/> unless it sets one
+    /// itself, so that a burst of requests waits for a connection instead of exhausting the server's.
+    /// </summary>
+    public static string WithBoundedPool(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var setsPoolSize = given.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
+        return setsPoolSize ? connectionString : new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
     }
 }

@@ -61,7 +61,6 @@ internal static class WebServicesExtensions
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddMessageRateLimit();
-        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
         return builder;

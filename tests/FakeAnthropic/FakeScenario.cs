@@ -36,8 +36,11 @@ public sealed record FakeScenario
     /// <summary>After N text deltas abort the TCP connection.</summary>
     public int? DropAfterChunks { get; init; }
 
-    /// <summary>After N text deltas send nothing more until the client disconnects (or the server stops).</summary>
+    /// <summary>After N text deltas send nothing more until the client disconnects (or the server stops), or until <see cref="HoldUntil"/> completes.</summary>
     public int? HoldAfterChunks { get; init; }
+
+    /// <summary>Ends the hold of <see cref="HoldAfterChunks"/>: the stream then goes on to its end.</summary>
+    public Task? HoldUntil { get; init; }
 
     /// <summary>Adds a thinking block (thinking and signature deltas) before the text block.</summary>
     public bool IncludeThinking { get; init; }

@@ -196,7 +196,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             }
             if (AtCheckpoint(scenario.HoldAfterChunks, sent, chunks.Count))
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await (scenario.HoldUntil ?? Task.Delay(Timeout.Infinite, ct)).WaitAsync(ct);
             }
             if (sent == chunks.Count) break;
 

@@ -5,21 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace CommandCenter.Services.Anthropic;
 
-/// <summary>An open Messages stream: the response is held until disposed.</summary>
-internal sealed class AnthropicStream(HttpResponseMessage response, Stream body) : IAsyncDisposable
-{
-    public string? RequestId { get; } = AnthropicClient.RequestIdOf(response);
-
-    public IAsyncEnumerable<AnthropicEvent> ReadEventsAsync(CancellationToken ct) => AnthropicStreamReader.ReadAsync(body, ct);
-
-    public async ValueTask DisposeAsync()
-    {
-        // Disposing the response closes the connection: that is what cancels a call Anthropic is still generating.
-        await body.DisposeAsync();
-        response.Dispose();
-    }
-}
-
 /// <summary>
 /// A thin typed client over the documented Messages wire protocol; one request per call, no retries.
 /// Held by a singleton, so its handler never rotates: the pooled connections' lifetime (see registration) keeps DNS fresh.

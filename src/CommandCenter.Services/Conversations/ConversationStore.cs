@@ -79,6 +79,17 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         return new ConversationDetail(summary, messages);
     }
 
+    /// <summary>The status of one of the caller's messages and its conversation, as stored.</summary>
+    public async Task<(string Status, string ConversationId)?> FindMessageAsync(string ownerId, string messageId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = await db.Messages.AsNoTracking()
+            .Where(m => m.Id == messageId && db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == ownerId))
+            .Select(m => new { m.Status, m.ConversationId })
+            .SingleOrDefaultAsync(ct);
+        return found is null ? null : (found.Status, found.ConversationId);
+    }
+
     /// <returns>False when the conversation is not the caller's.</returns>
     public async Task<bool> UpdateAsync(string ownerId, string id, string? title, bool? archived, CancellationToken ct = default)
     {

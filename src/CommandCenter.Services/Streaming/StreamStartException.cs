@@ -9,6 +9,8 @@ public enum StreamStartFailure
     ConversationNotFound,
     ConversationBusy,
     Upstream,
+    /// <summary>The database is out of reach; nothing was sent to Anthropic.</summary>
+    Unavailable,
 }
 
 /// <summary>A message refused before its first event; nothing was streamed. The API maps <see cref="Failure"/> to a status code.</summary>

@@ -12,7 +12,8 @@ namespace CommandCenter.Services.Traces;
 /// </summary>
 public sealed partial class InstanceLease(IDbContextFactory<CommandCenterDbContext> dbFactory, ILogger<InstanceLease> logger) : IAsyncDisposable
 {
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
+    // Short, because a database restart frees the lock: until it is retaken, a starting instance could reap our traces.
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopping = new();
     // Disposing the timer ends the wait below with false.

@@ -10,7 +10,9 @@ namespace CommandCenter.Services.Traces;
 /// Run after this instance's own lease is taken.</summary>
 public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbContext> dbFactory, InstanceLease lease, TimeProvider clock, ILogger<StaleTraceReaper> logger)
 {
-    public const string DeadInstanceError = "The server stopped before the reply was complete.";
+    /// <summary>The usage already written at the start (what <c>message_start</c> reported) stays: it was billed.</summary>
+    public const string DeadInstanceError =
+        "The server running this reply stopped before recording its end. The input tokens Anthropic reported at the start are recorded; output after that is unknown.";
 
     public async Task<int> ReapAsync(CancellationToken ct)
     {

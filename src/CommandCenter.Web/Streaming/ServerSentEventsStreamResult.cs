@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -8,14 +9,15 @@ using CommandCenter.Services.Streaming;
 namespace CommandCenter.Web.Streaming;
 
 /// <summary>
-/// Writes a reply as Server-Sent Events with System.Net.ServerSentEvents' formatter, one write per event (no batching).
+/// Writes what one watcher of a reply sees as Server-Sent Events with System.Net.ServerSentEvents' formatter, one write
+/// per event (no batching), each with its number as <c>id:</c> so a client can resume after it. The response only
+/// watches: when the client leaves, the reply goes on without it.
 /// Not <c>TypedResults.ServerSentEvents</c>: that result cannot send the comment heartbeats we need while the model is
 /// silent, and it sets its own Cache-Control.
 /// </summary>
-internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpan heartbeatInterval) : IResult
+internal sealed class ServerSentEventsStreamResult(IAsyncEnumerable<ReplyEvent> watch, TimeSpan heartbeatInterval) : IResult
 {
     private static readonly byte[] Heartbeat = ": keep-alive\n\n"u8.ToArray();
-    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -38,19 +40,20 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
 
     private async IAsyncEnumerable<SseItem<StreamEvent>> Items(Stream body, [EnumeratorCancellation] CancellationToken ct)
     {
-        // Cancelled when a heartbeat cannot be written, so a gone client stops the reply even before the server notices.
-        using var reply = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await using var events = stream.ReadEventsAsync(reply.Token).GetAsyncEnumerator();
-        while (await NextAsync(events, body, reply))
+        // Cancelled when a heartbeat cannot be written, so a gone client detaches even before the server notices.
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var events = watch.GetAsyncEnumerator(watching.Token);
+        while (await NextAsync(events, body, watching))
         {
-            yield return new SseItem<StreamEvent>(events.Current, EventName(events.Current));
+            var (id, e) = events.Current;
+            yield return new SseItem<StreamEvent>(e, EventName(e)) { EventId = id.ToString(CultureInfo.InvariantCulture) };
         }
     }
 
-    /// <summary>Waits for the next event, writing a comment line each time the model stays silent for the heartbeat interval.</summary>
-    private async Task<bool> NextAsync(IAsyncEnumerator<StreamEvent> events, Stream body, CancellationTokenSource reply)
+    /// <summary>Waits for the next event, writing a comment line each time the reply stays silent for the heartbeat interval.</summary>
+    private async Task<bool> NextAsync(IAsyncEnumerator<ReplyEvent> events, Stream body, CancellationTokenSource watching)
     {
-        var ct = reply.Token;
+        var ct = watching.Token;
         var next = events.MoveNextAsync();
         if (next.IsCompleted)
         {
@@ -76,8 +79,8 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
             }
             catch
             {
-                // The client left: stop the reply and let it settle before the enumerator is disposed.
-                await reply.CancelAsync();
+                // The client left: stop watching (the reply goes on) before the enumerator is disposed.
+                await watching.CancelAsync();
                 await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
@@ -108,7 +111,7 @@ internal sealed class ServerSentEventsStreamResult(MessageStream stream, TimeSpa
             _json.Reset(writer);
         }
 
-        JsonSerializer.Serialize(_json, item.Data, item.Data.GetType(), Json);
+        JsonSerializer.Serialize(_json, item.Data, item.Data.GetType(), StreamEventJsonContext.Default);
         _json.Flush();
     }
 }

@@ -178,5 +178,21 @@ public sealed record TestUser(string Id, string Email, string Password, string? 
         return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary><c>GET /api/command-center/messages/{id}/events</c>, after <paramref name="lastEventId"/> when given.</summary>
+    public async Task<HttpResponseMessage> ResumeAsync(string messageId, long? lastEventId = null, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/command-center/messages/{messageId}/events");
+        if (lastEventId is { } id)
+        {
+            request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    /// <summary><c>POST /api/command-center/messages/{id}/stop</c>.</summary>
+    public Task<HttpResponseMessage> StopAsync(string messageId, CancellationToken ct = default) =>
+        Client.PostAsync($"/api/command-center/messages/{messageId}/stop", null, ct);
+
     public void Dispose() => Client.Dispose();
 }

@@ -4,8 +4,8 @@ using System.Text.Json;
 
 namespace CommandCenter.E2E.Infrastructure;
 
-/// <summary>One SSE event as a client received it, with when it arrived.</summary>
-public sealed record ReceivedEvent(string Type, JsonElement Data, TimeSpan At)
+/// <summary>One SSE event as a client received it: its type, data and <c>id:</c>, and when it arrived.</summary>
+public sealed record ReceivedEvent(string Type, JsonElement Data, TimeSpan At, long Id)
 {
     public string Text => Data.GetProperty("text").GetString()!;
 }
@@ -20,7 +20,7 @@ public static class SseReader
         await foreach (var item in SseParser.Create(body).EnumerateAsync(ct))
         {
             using var json = JsonDocument.Parse(item.Data);
-            yield return new ReceivedEvent(item.EventType, json.RootElement.Clone(), clock.Elapsed);
+            yield return new ReceivedEvent(item.EventType, json.RootElement.Clone(), clock.Elapsed, long.Parse(item.EventId ?? "0", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -1,0 +1,342 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using CommandCenter.Services.Anthropic;
+using CommandCenter.Services.Pricing;
+
+namespace CommandCenter.Services.Streaming;
+
+/// <summary>
+/// One reply in flight, owned by the server rather than by whoever asked for it. It reads its Anthropic call on its own,
+/// numbers every event it produces, and keeps them so that watchers — pages, SSE responses, any number of them — can
+/// attach from any point (<see cref="WatchAsync"/>) and detach freely. It ends once: when Anthropic finishes or fails,
+/// on <see cref="Stop"/>, or when nobody has watched it for the grace period; then its end is recorded, and only once
+/// that write has landed are <c>cost</c> and <c>done</c> told to its watchers.
+/// </summary>
+public sealed class LiveReply
+{
+    private readonly ReplyRows _rows;
+    private readonly AnthropicStream _upstream;
+    private readonly Task _startRecorded;
+    private readonly IReplyRecorder _recorder;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _unwatchedGrace;
+    private readonly long _startTimestamp;
+
+    private readonly Lock _gate = new();
+    private readonly List<StreamEvent> _events = []; // event N is _events[N - 1]
+    private readonly List<ChannelWriter<ReplyEvent>> _watchers = [];
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ITimer? _unwatchedTimer;
+    private ReplyStop? _stop;
+    private bool _closed;
+
+    // Written by the reading loop only.
+    private readonly StringBuilder _text = new();
+    private TokenUsage _usage;
+    private string? _stopReason;
+    private string? _upstreamMessageId;
+    private long? _firstTokenTimestamp;
+
+    internal LiveReply(
+        ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
+        TimeProvider clock, TimeSpan unwatchedGrace, long startTimestamp)
+    {
+        _startRecorded = startRecorded;
+        _rows = rows;
+        Meta = meta;
+        _upstream = upstream;
+        _usage = default(TokenUsage).Apply(started.Usage);
+        _upstreamMessageId = started.MessageId;
+        _recorder = recorder;
+        _clock = clock;
+        _unwatchedGrace = unwatchedGrace;
+        _startTimestamp = startTimestamp;
+        _events.Add(meta);
+        lock (_gate)
+        {
+            // Nobody watches yet: whoever started the reply attaches next, or the grace period ends it.
+            ArmUnwatchedTimer();
+        }
+
+        _ = StopIfStartNotRecordedAsync();
+    }
+
+    public MetaEvent Meta { get; }
+    public string OwnerId => _rows.Trace.OwnerId;
+    public string MessageId => Meta.MessageId;
+    public string ConversationId => Meta.ConversationId;
+
+    /// <summary>Completes when the start of the reply is stored; faults with <see cref="StreamStartException"/> when it cannot be.</summary>
+    public Task StartRecorded => _startRecorded;
+
+    /// <summary>Completes when the reply has ended and its end is recorded (or the server gave up recording it).</summary>
+    public Task Finished => _finished.Task;
+
+    public bool IsFinished => _finished.Task.IsCompleted;
+
+    /// <summary>The reply message's status: <c>streaming</c> until it ends, then <c>complete</c>, <c>stopped</c> or <c>failed</c>.</summary>
+    public string Status => _rows.Reply.Status;
+
+    /// <summary>The number of the last event so far.</summary>
+    public long LastEventId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _events.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The events after number <paramref name="after"/>: first those already produced, then each new one as it comes,
+    /// until the reply's last event. Ending the enumeration (or cancelling <paramref name="ct"/>) only detaches.
+    /// </summary>
+    public async IAsyncEnumerable<ReplyEvent> WatchAsync(long after = 0, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
+        var channel = Channel.CreateUnbounded<ReplyEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        lock (_gate)
+        {
+            for (var i = (int)Math.Min(after, _events.Count); i < _events.Count; i++)
+            {
+                channel.Writer.TryWrite(new ReplyEvent(i + 1, _events[i]));
+            }
+
+            if (_closed)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _watchers.Add(channel.Writer);
+                DisarmUnwatchedTimer();
+            }
+        }
+
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(ct))
+            {
+                while (channel.Reader.TryRead(out var e))
+                {
+                    yield return e;
+                }
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_watchers.Remove(channel.Writer) && _watchers.Count == 0 && !_closed)
+                {
+                    ArmUnwatchedTimer();
+                }
+            }
+        }
+    }
+
+    /// <summary>Ends the reply early: the upstream call is closed at once and the reply recorded as cancelled.</summary>
+    public void Stop() => Stop(ReplyStop.Operator);
+
+    internal void Stop(ReplyStop reason)
+    {
+        lock (_gate)
+        {
+            // A watcher that attached as the grace period ran out keeps the reply going.
+            if (_closed || _stop is not null || (reason == ReplyStop.Unwatched && _watchers.Count > 0))
+            {
+                return;
+            }
+
+            _stop = reason;
+        }
+
+        _ = _upstream.CancelAsync();
+    }
+
+    /// <summary>Reads the upstream call to its end, then records the end and tells the watchers. Run once, by the registry.</summary>
+    /// <param name="recordingAbandoned">Cancelled when the server stops waiting for the database.</param>
+    internal async Task RunAsync(CancellationToken recordingAbandoned)
+    {
+        try
+        {
+            var end = await RelayAsync();
+            // Close the call before the database write, so a stop reaches Anthropic at once.
+            await _upstream.DisposeAsync();
+            CostEvent cost;
+            try
+            {
+                // The end updates the rows the start inserted: it waits for them.
+                await _startRecorded;
+                cost = await _recorder.SettleAsync(_rows, end, recordingAbandoned);
+            }
+            catch (StreamStartException e)
+            {
+                Close(new ErrorEvent(e.Message));
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                Close(new ErrorEvent("The server stopped before this reply could be recorded."));
+                return;
+            }
+
+            if (end.Outcome == ReplyOutcome.Failed)
+            {
+                Close(new ErrorEvent(end.Error!));
+            }
+            else if (end.Outcome == ReplyOutcome.Completed)
+            {
+                Close(cost, DoneEvent.Instance);
+            }
+            else
+            {
+                Close(cost);
+            }
+        }
+        finally
+        {
+            _finished.TrySetResult();
+        }
+    }
+
+    /// <summary>A reply whose rows cannot be written (its conversation was deleted, say) must not run on unrecorded.</summary>
+    private async Task StopIfStartNotRecordedAsync()
+    {
+        try
+        {
+            await _startRecorded;
+        }
+        catch (StreamStartException)
+        {
+            Stop(ReplyStop.Unrecorded);
+        }
+        catch (OperationCanceledException)
+        {
+            // The server is stopping; it ends this reply itself.
+        }
+    }
+
+    private async Task<ReplySnapshot> RelayAsync()
+    {
+        try
+        {
+            while (await _upstream.MoveNextAsync())
+            {
+                switch (_upstream.Current)
+                {
+                    case TextDelta text:
+                        _firstTokenTimestamp ??= _clock.GetTimestamp();
+                        _text.Append(text.Text);
+                        Append(new ChunkEvent(text.Text));
+                        break;
+                    case MessageStarted started:
+                        _usage = _usage.Apply(started.Usage);
+                        _upstreamMessageId = started.MessageId ?? _upstreamMessageId;
+                        break;
+                    case MessageDelta delta:
+                        _usage = _usage.Apply(delta.Usage);
+                        _stopReason = delta.StopReason ?? _stopReason;
+                        break;
+                    case MessageStopped:
+                        return Snapshot(ReplyOutcome.Completed, null);
+                    case StreamError failure:
+                        return Snapshot(ReplyOutcome.Failed, $"Anthropic stream error ({failure.ErrorType}): {failure.Message}");
+                }
+            }
+
+            return Snapshot(ReplyOutcome.Failed, "The model's stream ended before the reply was complete.");
+        }
+        catch (OperationCanceledException) when (StopReason is { } stop)
+        {
+            return stop switch
+            {
+                ReplyStop.Unwatched => Snapshot(ReplyOutcome.Cancelled, $"Stopped: nobody watched the reply for {_unwatchedGrace.TotalSeconds:0.#} s."),
+                ReplyStop.Shutdown => Snapshot(ReplyOutcome.Failed, "The server is shutting down."),
+                ReplyStop.Unrecorded => Snapshot(ReplyOutcome.Failed, "The reply could not be recorded."),
+                _ => Snapshot(ReplyOutcome.Cancelled, null),
+            };
+        }
+        catch (Exception e)
+        {
+            return Snapshot(ReplyOutcome.Failed, _recorder.DescribeStreamFailure(_rows.Trace.Id, e));
+        }
+    }
+
+    private ReplyStop? StopReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stop;
+            }
+        }
+    }
+
+    private ReplySnapshot Snapshot(ReplyOutcome outcome, string? error)
+    {
+        var now = _clock.GetTimestamp();
+        return new ReplySnapshot(outcome, _usage)
+        {
+            Text = _text.ToString(),
+            StopReason = _stopReason,
+            Error = error,
+            UpstreamRequestId = _upstream.RequestId,
+            UpstreamMessageId = _upstreamMessageId,
+            TimeToFirstToken = _firstTokenTimestamp is { } first ? _clock.GetElapsedTime(_startTimestamp, first) : null,
+            Duration = _clock.GetElapsedTime(_startTimestamp, now),
+        };
+    }
+
+    private void Append(StreamEvent e)
+    {
+        lock (_gate)
+        {
+            AppendLocked(e);
+        }
+    }
+
+    private void AppendLocked(StreamEvent e)
+    {
+        _events.Add(e);
+        var numbered = new ReplyEvent(_events.Count, e);
+        foreach (var watcher in _watchers)
+        {
+            watcher.TryWrite(numbered);
+        }
+    }
+
+    /// <summary>Adds the last events and lets every watcher finish.</summary>
+    private void Close(params ReadOnlySpan<StreamEvent> last)
+    {
+        lock (_gate)
+        {
+            foreach (var e in last)
+            {
+                AppendLocked(e);
+            }
+
+            _closed = true;
+            foreach (var watcher in _watchers)
+            {
+                watcher.TryComplete();
+            }
+
+            _watchers.Clear();
+            DisarmUnwatchedTimer();
+        }
+    }
+
+    private void ArmUnwatchedTimer() =>
+        _unwatchedTimer ??= _clock.CreateTimer(static state => ((LiveReply)state!).Stop(ReplyStop.Unwatched), this, _unwatchedGrace, Timeout.InfiniteTimeSpan);
+
+    private void DisarmUnwatchedTimer()
+    {
+        _unwatchedTimer?.Dispose();
+        _unwatchedTimer = null;
+    }
+}

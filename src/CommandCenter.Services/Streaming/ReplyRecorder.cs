@@ -1,0 +1,159 @@
+using System.Text.Json;
+using CommandCenter.Services.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CommandCenter.Services.Streaming;
+
+/// <summary>What a <see cref="LiveReply"/> needs recorded; the seam its lifecycle is tested through.</summary>
+internal interface IReplyRecorder
+{
+    /// <summary>Returns once the end is stored; retries until then or until <paramref name="ct"/> gives up.</summary>
+    Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct);
+
+    /// <summary>What an operator is told when the upstream stream breaks; the exception itself goes to the log only.</summary>
+    string DescribeStreamFailure(string traceId, Exception e);
+}
+
+/// <summary>
+/// Every write of a reply, and nothing else writes its rows: one insert at the start (after Anthropic's
+/// <c>message_start</c>, so even a reply whose server dies is recorded with the input it was billed for) and one update
+/// at the end. Both retry through database failures — broken pooled connections, restarts, a full server — with bounded
+/// exponential backoff; the end retries until it lands, because by then Anthropic has billed the call.
+/// </summary>
+public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock, ILogger<ReplyRecorder> logger) : IReplyRecorder
+{
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Inserts the rows as <paramref name="snapshot"/> has them — running, or already failed when Anthropic refused the
+    /// call — retrying until the insert lands or <paramref name="ct"/> gives up.
+    /// </summary>
+    /// <exception cref="StreamStartException">The conversation is gone, or busy with a reply another instance runs.</exception>
+    internal async Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct)
+    {
+        rows.Apply(snapshot, clock.GetUtcNow());
+        await WithRetriesAsync(rows, (db, attempt) => InsertAsync(db, rows, attempt, ct), ct);
+    }
+
+    async Task<CostEvent> IReplyRecorder.SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
+    {
+        var cost = rows.Apply(end, clock.GetUtcNow());
+        await WithRetriesAsync(rows, (db, _) => UpdateAsync(db, rows, ct), ct);
+        LogSettled(logger, rows.Trace.Id, rows.Trace.Status, end.Usage.InputTokens, end.Usage.OutputTokens, cost.TotalCost, rows.Session.DurationMs ?? 0);
+        return new CostEvent(
+            end.Usage.InputTokens, end.Usage.OutputTokens, end.Usage.CacheWriteTokens, end.Usage.CacheReadTokens,
+            cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason);
+    }
+
+    string IReplyRecorder.DescribeStreamFailure(string traceId, Exception e)
+    {
+        LogStreamBroken(logger, e, traceId);
+        return e switch
+        {
+            JsonException => "Anthropic sent an event that could not be read.",
+            IOException or HttpRequestException => "The connection to Anthropic was lost before the reply was complete.",
+            OperationCanceledException => "Anthropic stopped sending before the reply was complete.",
+            _ => "The reply failed unexpectedly.",
+        };
+    }
+
+    private static async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)
+    {
+        if (rows.IsNewConversation)
+        {
+            db.Conversations.Add(rows.Conversation);
+        }
+        else
+        {
+            db.Conversations.Attach(rows.Conversation).Property(c => c.UpdatedAt).IsModified = true;
+        }
+
+        db.AddRange(rows.Trace, rows.Question, rows.Reply);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        {
+            if (attempt > 0 && unique.TableName == "task_trace")
+            {
+                return; // An earlier attempt landed, but its answer was lost with the connection.
+            }
+
+            // The unique (conversation, position) index: another message of this conversation started at the same moment.
+            throw ReplyService.ConversationBusy();
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } || e is DbUpdateConcurrencyException)
+        {
+            throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Conversation with ID {rows.Conversation.Id} not found");
+        }
+    }
+
+    private static async Task UpdateAsync(CommandCenterDbContext db, ReplyRows rows, CancellationToken ct)
+    {
+        // Every column of the three rows, so a retry writes the same as the first attempt whatever that one did.
+        db.UpdateRange(rows.Trace, rows.Reply);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException) when (db.Entry(rows.Reply).State == EntityState.Modified)
+        {
+            // The conversation was deleted mid-reply: its messages are gone, the trace and its cost must still be recorded.
+            db.Entry(rows.Reply).State = EntityState.Detached;
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/> on a fresh context until it succeeds; refusals that retrying cannot change pass through.</summary>
+    private async Task WithRetriesAsync(ReplyRows rows, Func<CommandCenterDbContext, int, Task> write, CancellationToken ct)
+    {
+        var delay = FirstRetryDelay;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await write(db, attempt);
+                if (attempt > 0)
+                {
+                    LogWriteLanded(logger, rows.Trace.Id, attempt + 1);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is not StreamStartException && !ct.IsCancellationRequested)
+            {
+                if (DatabaseFailures.IsTransient(e))
+                {
+                    LogWriteRetry(logger, rows.Trace.Id, attempt + 1, DatabaseFailures.Describe(e), delay);
+                }
+                else
+                {
+                    LogWriteFailed(logger, e, rows.Trace.Id, attempt + 1, delay);
+                }
+            }
+
+            await Task.Delay(delay * (0.8 + (Random.Shared.NextDouble() * 0.4)), clock, ct);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: the upstream stream broke")]
+    private static partial void LogStreamBroken(ILogger logger, Exception exception, string traceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId} {Status}: {InputTokens} in, {OutputTokens} out, ${Cost}, {DurationMs} ms")]
+    private static partial void LogSettled(ILogger logger, string traceId, string status, int inputTokens, int outputTokens, decimal cost, int durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: write attempt {Attempt} failed ({Failure}); retrying in {Delay}")]
+    private static partial void LogWriteRetry(ILogger logger, string traceId, int attempt, string failure, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: write attempt {Attempt} failed unexpectedly; retrying in {Delay}")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string traceId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId}: written on attempt {Attempt}")]
+    private static partial void LogWriteLanded(ILogger logger, string traceId, int attempt);
+}

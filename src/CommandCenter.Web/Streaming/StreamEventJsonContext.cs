@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommandCenter.Services.Streaming;
+
+namespace CommandCenter.Web.Streaming;
+
+/// <summary>
+/// The SSE events' JSON, generated at build time: no reflection on the hot path, and no first-use warm-up that would
+/// hold back the first events of the first reply after a start.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(MetaEvent))]
+[JsonSerializable(typeof(ChunkEvent))]
+[JsonSerializable(typeof(CostEvent))]
+[JsonSerializable(typeof(DoneEvent))]
+[JsonSerializable(typeof(ErrorEvent))]
+internal sealed partial class StreamEventJsonContext : JsonSerializerContext;
