@@ -64,7 +64,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<UserAccounts>();
 
         services.AddSingleton<InstanceLease>();
-        services.AddSingleton<StaleTraceReaper>();
+        services.AddHostedService<StaleTraceReaper>();
         return builder;
     }
 

@@ -23,7 +23,8 @@ public sealed class SeedOptions
 
 /// <summary>
 /// At start-up, before the app serves anything: create the database if missing, apply migrations, create the roles and
-/// the first administrator, and settle traces a dead process left running. Safe when several instances start at once.
+/// the first administrator, and take this instance's lease (see <see cref="StaleTraceReaper"/>, which runs after). Safe when several
+/// instances start at once.
 /// </summary>
 internal sealed partial class DatabaseInitializer(IServiceProvider services, IOptions<SeedOptions> seed, ILogger<DatabaseInitializer> logger) : IHostedService
 {
@@ -50,7 +51,6 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
         }
 
         await scope.ServiceProvider.GetRequiredService<InstanceLease>().AcquireAsync(ct);
-        await scope.ServiceProvider.GetRequiredService<StaleTraceReaper>().ReapAsync(ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -13,7 +13,7 @@ namespace CommandCenter.Services.Traces;
 public sealed partial class InstanceLease(IDbContextFactory<CommandCenterDbContext> dbFactory, ILogger<InstanceLease> logger) : IAsyncDisposable
 {
     // Short, because a database restart frees the lock: until it is retaken, a starting instance could reap our traces.
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopping = new();
     // Disposing the timer ends the wait below with false.

@@ -1,18 +1,38 @@
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CommandCenter.Services.Traces;
 
-/// <summary>Marks failed the traces (and their replies) left 'running' by instances that no longer hold their lease.
-/// Run after this instance's own lease is taken.</summary>
+/// <summary>
+/// Marks failed the traces (and their replies) left 'running' by instances that no longer hold their lease, once, in the
+/// background after start-up. A lease counts as given up only when it is found free twice, more than two keep-alive
+/// intervals apart: a database restart frees every lease for a moment, and a live instance retakes its own within one.
+/// </summary>
 public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbContext> dbFactory, InstanceLease lease, TimeProvider clock, ILogger<StaleTraceReaper> logger)
+    : BackgroundService
 {
     /// <summary>The usage already written at the start (what <c>message_start</c> reported) stays: it was billed.</summary>
     public const string DeadInstanceError =
         "The server running this reply stopped before recording its end. The input tokens Anthropic reported at the start are recorded; output after that is unknown.";
+
+    public static readonly TimeSpan ConfirmationDelay = InstanceLease.CheckInterval * 2 + TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            LogChecked(logger, await ReapAsync(stoppingToken));
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Not fatal: the next start checks again.
+            LogCheckFailed(logger, e);
+        }
+    }
 
     public async Task<int> ReapAsync(CancellationToken ct)
     {
@@ -20,10 +40,26 @@ public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbCo
         var keys = await db.TaskTraces.Where(t => t.Status == TraceStatus.Running && t.InstanceKey != lease.Key)
             .Select(t => t.InstanceKey).Distinct().ToListAsync(ct);
 
-        var reaped = 0;
         await db.Database.OpenConnectionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var free = new List<long>();
         foreach (var key in keys)
+        {
+            if (await TryLockAsync(connection, key, ct))
+            {
+                free.Add(key);
+                await UnlockAsync(connection, key);
+            }
+        }
+
+        if (free.Count == 0)
+        {
+            return 0;
+        }
+
+        await Task.Delay(ConfirmationDelay, clock, ct);
+        var reaped = 0;
+        foreach (var key in free)
         {
             // Taking the dead instance's lock also stops two starting instances from reaping the same rows at once.
             if (!await TryLockAsync(connection, key, ct))
@@ -37,17 +73,17 @@ public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbCo
             }
             finally
             {
-                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection) { Parameters = { new() { Value = key } } };
-                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+                await UnlockAsync(connection, key);
             }
         }
 
-        if (reaped > 0)
-        {
-            LogReaped(logger, reaped);
-        }
-
         return reaped;
+    }
+
+    private static async Task UnlockAsync(NpgsqlConnection connection, long key)
+    {
+        await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection) { Parameters = { new() { Value = key } } };
+        await unlock.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection, long key, CancellationToken ct)
@@ -71,6 +107,9 @@ public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbCo
         return count;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Marked {Count} traces failed: their server stopped mid-reply")]
-    private static partial void LogReaped(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checked for traces left running by stopped servers: {Count} marked failed")]
+    private static partial void LogChecked(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check for traces left running by stopped servers")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }

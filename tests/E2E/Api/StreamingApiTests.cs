@@ -354,8 +354,9 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
         var dead = await InsertRunningTraceAsync(user.Id, agentId, instanceKey: 424242);
         var live = await InsertRunningTraceAsync(user.Id, agentId, instanceKey: lease.Key);
 
-        await using (app.StartAnotherInstance())
+        await using (var other = app.StartAnotherInstance())
         {
+            (await other.Logs.WaitForAsync(line => line.Contains("Checked for traces left running"), TimeSpan.FromSeconds(30))).ShouldContain("1 marked failed");
         }
 
         (await app.Database.SingleAsync("SELECT status FROM task_trace WHERE id = $1", dead))["status"].ShouldBe("failed");

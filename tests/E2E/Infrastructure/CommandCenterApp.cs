@@ -42,7 +42,7 @@ public class CommandCenterApp : IAsyncLifetime
     /// <summary>Settings on top of the defaults, for fixtures that need other ones.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Fake = await FakeAnthropicServer.StartAsync();
         Database = CreateDatabase();
@@ -66,7 +66,7 @@ public class CommandCenterApp : IAsyncLifetime
         BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
         if (!_sharesDependencies)

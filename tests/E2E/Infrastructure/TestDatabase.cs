@@ -5,10 +5,13 @@ namespace CommandCenter.E2E.Infrastructure;
 /// <summary>A database of its own for one test class, on the PostgreSQL server the test command started; dropped afterwards.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private TestDatabase(string name, string connectionString)
+    private readonly string _adminConnectionString;
+
+    private TestDatabase(string name, string connectionString, string adminConnectionString)
     {
         Name = name;
         ConnectionString = connectionString;
+        _adminConnectionString = adminConnectionString;
     }
 
     public string Name { get; }
@@ -18,17 +21,19 @@ public sealed class TestDatabase : IAsyncDisposable
         Environment.GetEnvironmentVariable("CC_TEST_POSTGRES")
         ?? throw new InvalidOperationException("CC_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
 
-    /// <summary>A name for a database that does not exist yet; the app under test creates and migrates it.</summary>
-    public static TestDatabase Reserve()
+    /// <summary>A name for a database that does not exist yet on the shared server (or <paramref name="adminConnectionString"/>'s); the app under test creates and migrates it.</summary>
+    public static TestDatabase Reserve(string? adminConnectionString = null)
     {
+        adminConnectionString ??= AdminConnectionString;
         var name = $"cc_e2e_{Guid.NewGuid():N}";
-        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, Pooling = true }.ConnectionString;
-        return new TestDatabase(name, connectionString);
+        var connectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
+        return new TestDatabase(name, connectionString, adminConnectionString);
     }
 
     public async Task<NpgsqlConnection> OpenAsync()
     {
-        var connection = new NpgsqlConnection(ConnectionString);
+        // Unpooled: a test that restarts the server must not meet its own dead connections.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }
@@ -68,7 +73,7 @@ public sealed class TestDatabase : IAsyncDisposable
             NpgsqlConnection.ClearPool(mine);
         }
 
-        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await using var admin = new NpgsqlConnection(_adminConnectionString);
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
