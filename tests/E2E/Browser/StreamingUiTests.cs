@@ -84,25 +84,28 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
     }
 
     [Fact]
-    public async Task LeavingThePageMidReplyStopsItAndTheSessionCarriesOn()
+    public async Task LeavingThePageMidReplyLetsItFinishAndComingBackShowsItWhole()
     {
-        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Still ", "going ", "on"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2 });
+        var release = new TaskCompletionSource();
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Still ", "going ", "on"], ChunkDelay = TimeSpan.FromMilliseconds(100), HoldAfterChunks = 2, HoldUntil = release.Task });
         using var _ = user;
 
         await ui.SendAsync("Long answer please");
         await Expect(ui.LastReplyText).ToContainTextAsync("going");
         await Page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Settings" }).First.ClickAsync();
-
         await Expect(Page.GetByTestId("key-status")).ToBeVisibleAsync();
-        await Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+
+        release.SetResult();
         var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
-        trace["status"].ShouldBe("cancelled");
+        trace["status"].ShouldBe("completed");
+        await Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
 
         await Page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Command Center" }).First.ClickAsync();
         await Expect(ui.Conversations).ToHaveCountAsync(1);
         await ui.Conversations.First.Locator("button").First.ClickAsync();
-        await Expect(ui.LastReply.GetByTestId("stopped")).ToBeVisibleAsync();
-        await Expect(ui.LastReplyText).ToHaveTextAsync("Still going");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Still going on");
+        await Expect(ui.LastReply.GetByTestId("cost")).ToBeVisibleAsync();
+        App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem().ClientAborted.ShouldBeFalse();
     }
 
     [Fact]
