@@ -22,9 +22,11 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
     public const int MaxPageSize = 100;
     public const int MaxTitleLength = 200;
 
-    // A conversation with its message count and total cost, computed by the database.
+    // A conversation with its message count and total cost, computed by the database. A reply still being written
+    // counts once it ends, as its cost line does: until then only the start's usage is stored.
     private static readonly System.Linq.Expressions.Expression<Func<Conversation, ConversationSummary>> Summary =
-        c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count, c.Messages.Sum(m => m.Cost ?? 0m));
+        c => new ConversationSummary(c.Id, c.Title, c.AgentId, c.Archived, c.CreatedAt, c.UpdatedAt, c.Messages.Count,
+            c.Messages.Where(m => m.Status != MessageStatus.Streaming).Sum(m => m.Cost ?? 0m));
 
     /// <param name="search">Matched case-insensitively against titles and message text.</param>
     public async Task<ConversationPage> ListAsync(string ownerId, int page = 1, int pageSize = 30, string? search = null, bool includeArchived = false, CancellationToken ct = default)

@@ -34,12 +34,17 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.LastReplyText).ToHaveTextAsync("First part,");
         await Expect(ui.LastReply).ToHaveAttributeAsync("data-state", "streaming");
         await Expect(ui.StopButton).ToBeVisibleAsync();
+        // A reply counts in the totals once it ends, in the header and the sidebar alike.
+        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000000");
+        await Expect(ui.Conversations.First).ToContainTextAsync("$0.000000");
 
         release.SetResult();
         await Expect(ui.LastReplyText).ToHaveTextAsync("First part, then the rest.");
         await Expect(ui.LastReply).ToHaveAttributeAsync("data-state", "complete");
         await Expect(ui.LastReply.GetByTestId("cost")).ToHaveTextAsync("$0.000210"); // 30 × $3 + 8 × $15 per million
         await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToHaveCountAsync(0);
+        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000210");
+        await Expect(ui.Conversations.First).ToContainTextAsync("$0.000210");
         App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem().ClientAborted.ShouldBeFalse();
     }
 
