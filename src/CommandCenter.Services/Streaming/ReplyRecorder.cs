@@ -35,7 +35,16 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
     internal async Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct)
     {
         rows.Apply(snapshot, clock.GetUtcNow());
-        await WithRetriesAsync(rows, (db, attempt) => InsertAsync(db, rows, attempt, ct), ct);
+        try
+        {
+            await WithRetriesAsync(rows, (db, attempt) => InsertAsync(db, rows, attempt, ct), ct);
+        }
+        catch (StreamStartException e)
+        {
+            // Anthropic may already have billed the input: the log keeps what no trace can.
+            LogStartNotRecorded(logger, rows.Trace.Id, e.Failure, snapshot.Usage.InputTokens, rows.Trace.OwnerId);
+            throw;
+        }
     }
 
     async Task<CostEvent> IReplyRecorder.SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
@@ -153,6 +162,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: write attempt {Attempt} failed unexpectedly; retrying in {Delay}")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string traceId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: the start could not be recorded ({Failure}); {InputTokens} input tokens of user {UserId} are in no trace")]
+    private static partial void LogStartNotRecorded(ILogger logger, string traceId, StreamStartFailure failure, int inputTokens, string userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId}: written on attempt {Attempt}")]
     private static partial void LogWriteLanded(ILogger logger, string traceId, int attempt);

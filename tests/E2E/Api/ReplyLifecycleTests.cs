@@ -20,32 +20,6 @@ public sealed class ReplyLifecycleTests(CommandCenterApp app) : IClassFixture<Co
         return (await app.NewUserAsync(apiKey: key), await app.CreateAgentAsync());
     }
 
-    /// <summary>Reads events until <paramref name="count"/> chunks have arrived, then drops the connection.</summary>
-    private static async Task<List<ReceivedEvent>> ReadChunksThenDisconnectAsync(TestUser user, string agentId, int count)
-    {
-        using var disconnect = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var seen = new List<ReceivedEvent>();
-        var response = await user.SendAsync(agentId, "Count slowly", ct: disconnect.Token);
-        try
-        {
-            await foreach (var e in SseReader.ReadAsync(response, disconnect.Token))
-            {
-                seen.Add(e);
-                if (seen.Count(x => x.Type == "chunk") == count)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            await disconnect.CancelAsync();
-            response.Dispose();
-        }
-
-        return seen;
-    }
-
     [Fact]
     public async Task EveryEventCarriesItsNumberFromOneUpward()
     {
@@ -66,7 +40,7 @@ public sealed class ReplyLifecycleTests(CommandCenterApp app) : IClassFixture<Co
         var (user, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = Words, HoldAfterChunks = 4, HoldUntil = release.Task, Usage = new FakeUsage(30, 6) });
         using var _ = user;
 
-        var before = await ReadChunksThenDisconnectAsync(user, agentId, count: 2);
+        var before = await user.SendAndLeaveAsync(agentId, "Count slowly", chunks: 2, Ct);
         var messageId = before[0].Data.GetProperty("messageId").GetString()!;
         var lastSeen = before[^1].Id;
 

@@ -253,27 +253,8 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
         var release = new TaskCompletionSource();
         var (user, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = ["Kept", " text", " and the rest"], HoldAfterChunks = 2, HoldUntil = release.Task, Usage = new FakeUsage(77, 5) });
         using var _ = user;
-        using var disconnect = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-
-        string? traceId = null;
-        var chunks = 0;
-        var response = await user.SendAsync(agentId, "Then hang", ct: disconnect.Token);
-        try
-        {
-            await foreach (var e in SseReader.ReadAsync(response, disconnect.Token))
-            {
-                traceId ??= e.Data.GetProperty("traceId").GetString();
-                if (e.Type == "chunk" && ++chunks == 2)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            await disconnect.CancelAsync();
-            response.Dispose();
-        }
+        var seen = await user.SendAndLeaveAsync(agentId, "Then hang", chunks: 2, Ct);
+        var traceId = seen[0].Data.GetProperty("traceId").GetString();
 
         // The server notices the client is gone (its watcher detaches), and the reply goes on without it.
         await app.Logs.WaitForAsync(line => line.Contains("Request finished") && line.Contains("/api/command-center/message"), TimeSpan.FromSeconds(10));

@@ -25,24 +25,8 @@ public sealed class UnwatchedReplyTests(ShortGraceApp app) : IClassFixture<Short
         using var user = await app.NewUserAsync(apiKey: key);
         var agentId = await app.CreateAgentAsync();
 
-        string traceId;
-        using (var disconnect = CancellationTokenSource.CreateLinkedTokenSource(Ct))
-        {
-            var response = await user.SendAsync(agentId, "Talk, then be left alone", ct: disconnect.Token);
-            var chunks = 0;
-            traceId = "";
-            await foreach (var e in SseReader.ReadAsync(response, disconnect.Token))
-            {
-                traceId = traceId.Length > 0 ? traceId : e.Data.GetProperty("traceId").GetString()!;
-                if (e.Type == "chunk" && ++chunks == 2)
-                {
-                    break;
-                }
-            }
-
-            await disconnect.CancelAsync();
-            response.Dispose();
-        }
+        var seen = await user.SendAndLeaveAsync(agentId, "Talk, then be left alone", chunks: 2, Ct);
+        var traceId = seen[0].Data.GetProperty("traceId").GetString()!;
 
         var upstream = app.Fake.RequestsFor(key).ShouldHaveSingleItem();
         await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(10), Ct);

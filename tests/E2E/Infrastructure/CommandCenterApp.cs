@@ -178,6 +178,32 @@ public sealed record TestUser(string Id, string Email, string Password, string? 
         return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary>Sends a message and reads its events until <paramref name="chunks"/> chunks have arrived, then drops the connection.</summary>
+    public async Task<List<ReceivedEvent>> SendAndLeaveAsync(string agentId, string message, int chunks, CancellationToken ct = default)
+    {
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var seen = new List<ReceivedEvent>();
+        var response = await SendAsync(agentId, message, ct: leave.Token);
+        try
+        {
+            await foreach (var e in SseReader.ReadAsync(response, leave.Token))
+            {
+                seen.Add(e);
+                if (seen.Count(x => x.Type == "chunk") == chunks)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await leave.CancelAsync();
+            response.Dispose();
+        }
+
+        return seen;
+    }
+
     /// <summary><c>GET /api/command-center/messages/{id}/events</c>, after <paramref name="lastEventId"/> when given.</summary>
     public async Task<HttpResponseMessage> ResumeAsync(string messageId, long? lastEventId = null, CancellationToken ct = default)
     {
