@@ -58,6 +58,9 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<ConversationStore>();
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ReplyRecorder>();
+        services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // The host waits for the drain and then for the last records.
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.DrainTimeout + TimeSpan.FromSeconds(15));
         services.AddSingleton<LiveReplies>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveReplies>());
         services.AddSingleton<ReplyService>();

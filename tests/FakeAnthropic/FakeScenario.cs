@@ -42,6 +42,9 @@ public sealed record FakeScenario
     /// <summary>Ends the hold of <see cref="HoldAfterChunks"/>: the stream then goes on to its end.</summary>
     public Task? HoldUntil { get; init; }
 
+    /// <summary>During the hold, a <c>ping</c> event at this interval, as Anthropic sends while the model is busy.</summary>
+    public TimeSpan? PingWhileHolding { get; init; }
+
     /// <summary>Adds a thinking block (thinking and signature deltas) before the text block.</summary>
     public bool IncludeThinking { get; init; }
 

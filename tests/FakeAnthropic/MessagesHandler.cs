@@ -196,7 +196,16 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             }
             if (AtCheckpoint(scenario.HoldAfterChunks, sent, chunks.Count))
             {
-                await (scenario.HoldUntil ?? Task.Delay(Timeout.Infinite, ct)).WaitAsync(ct);
+                var released = scenario.HoldUntil ?? Task.Delay(Timeout.Infinite, ct);
+                while (scenario.PingWhileHolding is { } interval && !released.IsCompleted)
+                {
+                    if (await Task.WhenAny(released, Task.Delay(interval, ct)) != released)
+                    {
+                        await sse.PingAsync();
+                        request.PingSent();
+                    }
+                }
+                await released.WaitAsync(ct);
             }
             if (sent == chunks.Count) break;
 

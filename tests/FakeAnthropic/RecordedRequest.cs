@@ -45,6 +45,35 @@ public sealed class RecordedRequest
     /// <summary>True if the client disconnected before the fake finished writing (a deliberate drop is not the client's doing).</summary>
     public bool ClientAborted => _clientAborted;
 
+    private readonly Lock _pingsGate = new();
+    private readonly List<(int Count, TaskCompletionSource Reached)> _pingWaiters = [];
+    private int _pingsWhileHolding;
+
+    /// <summary>Completes once the fake has sent <paramref name="count"/> pings during a hold (see <see cref="FakeScenario.PingWhileHolding"/>).</summary>
+    public Task PingsSentAsync(int count)
+    {
+        lock (_pingsGate)
+        {
+            if (_pingsWhileHolding >= count) return Task.CompletedTask;
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pingWaiters.Add((count, reached));
+            return reached.Task;
+        }
+    }
+
+    internal void PingSent()
+    {
+        lock (_pingsGate)
+        {
+            _pingsWhileHolding++;
+            foreach (var waiter in _pingWaiters.Where(w => w.Count <= _pingsWhileHolding).ToList())
+            {
+                waiter.Reached.TrySetResult();
+                _pingWaiters.Remove(waiter);
+            }
+        }
+    }
+
     internal void End(bool clientAborted)
     {
         // Set before completing Ended so awaiters always see the final value.

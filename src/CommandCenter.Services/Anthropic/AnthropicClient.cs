@@ -9,7 +9,7 @@ namespace CommandCenter.Services.Anthropic;
 /// A thin typed client over the documented Messages wire protocol; one request per call, no retries.
 /// Held by a singleton, so its handler never rotates: the pooled connections' lifetime (see registration) keeps DNS fresh.
 /// </summary>
-public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> options)
+public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> options, TimeProvider clock)
 {
     internal async Task<AnthropicStream> OpenStreamAsync(string apiKey, WireRequest request, CancellationToken ct)
     {
@@ -47,7 +47,7 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
 
         try
         {
-            return new AnthropicStream(response, await response.Content.ReadAsStreamAsync(ct));
+            return new AnthropicStream(response, await response.Content.ReadAsStreamAsync(ct), options.Value.StreamIdleTimeout, clock);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -16,4 +16,8 @@ public sealed class AnthropicOptions
     /// <summary>How long to wait for the response headers of a call; the stream itself may run longer.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ResponseHeadersTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>A reply whose stream sends nothing for this long (no event, not even a <c>ping</c>) fails: "Anthropic stopped responding".</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
 }

@@ -37,7 +37,7 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
         var db = scope.ServiceProvider.GetRequiredService<CommandCenterDbContext>();
         await CreateDatabaseIfMissingAsync(db, ct);
 
-        await using (var lockConnection = new NpgsqlConnection(db.Database.GetConnectionString()))
+        await using (var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ConnectionString))
         {
             await lockConnection.OpenAsync(ct);
             await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockConnection))

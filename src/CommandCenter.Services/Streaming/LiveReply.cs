@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using System.Text.Json;
 using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.Pricing;
+using Microsoft.Extensions.Logging;
 
 namespace CommandCenter.Services.Streaming;
 
@@ -13,13 +15,14 @@ namespace CommandCenter.Services.Streaming;
 /// on <see cref="Stop"/>, or when nobody has watched it for the grace period; then its end is recorded, and only once
 /// that write has landed are <c>cost</c> and <c>done</c> told to its watchers.
 /// </summary>
-public sealed class LiveReply
+public sealed partial class LiveReply
 {
     private readonly ReplyRows _rows;
     private readonly AnthropicStream _upstream;
     private readonly Task _startRecorded;
     private readonly IReplyRecorder _recorder;
     private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
     private readonly TimeSpan _unwatchedGrace;
     private readonly long _startTimestamp;
 
@@ -28,8 +31,10 @@ public sealed class LiveReply
     private readonly List<ChannelWriter<ReplyEvent>> _watchers = [];
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _unwatchedTimer;
+    private long _unwatchedTimerGeneration;
     private ReplyStop? _stop;
     private bool _closed;
+    private string _status = Conversations.MessageStatus.Streaming;
 
     // Written by the reading loop only.
     private readonly StringBuilder _text = new();
@@ -40,8 +45,9 @@ public sealed class LiveReply
 
     internal LiveReply(
         ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
-        TimeProvider clock, TimeSpan unwatchedGrace, long startTimestamp)
+        TimeProvider clock, TimeSpan unwatchedGrace, long startTimestamp, ILogger logger)
     {
+        _logger = logger;
         _startRecorded = startRecorded;
         _rows = rows;
         Meta = meta;
@@ -75,8 +81,8 @@ public sealed class LiveReply
 
     public bool IsFinished => _finished.Task.IsCompleted;
 
-    /// <summary>The reply message's status: <c>streaming</c> until it ends, then <c>complete</c>, <c>stopped</c> or <c>failed</c>.</summary>
-    public string Status => _rows.Reply.Status;
+    /// <summary>The reply message's status: <c>streaming</c> until it has ended and is recorded, then <c>complete</c>, <c>stopped</c> or <c>failed</c>.</summary>
+    public string Status => Volatile.Read(ref _status);
 
     /// <summary>The number of the last event so far.</summary>
     public long LastEventId
@@ -145,8 +151,7 @@ public sealed class LiveReply
     {
         lock (_gate)
         {
-            // A watcher that attached as the grace period ran out keeps the reply going.
-            if (_closed || _stop is not null || (reason == ReplyStop.Unwatched && _watchers.Count > 0))
+            if (_closed || _stop is not null)
             {
                 return;
             }
@@ -157,10 +162,25 @@ public sealed class LiveReply
         _ = _upstream.CancelAsync();
     }
 
+    /// <summary>The grace timer's callback; a timer replaced since (a watcher came, and went again) has no say.</summary>
+    private void StopIfStillUnwatched(long generation)
+    {
+        lock (_gate)
+        {
+            if (generation != _unwatchedTimerGeneration || _unwatchedTimer is null || _watchers.Count > 0)
+            {
+                return;
+            }
+        }
+
+        Stop(ReplyStop.Unwatched);
+    }
+
     /// <summary>Reads the upstream call to its end, then records the end and tells the watchers. Run once, by the registry.</summary>
     /// <param name="recordingAbandoned">Cancelled when the server stops waiting for the database.</param>
     internal async Task RunAsync(CancellationToken recordingAbandoned)
     {
+        var status = Conversations.MessageStatus.Failed;
         try
         {
             var end = await RelayAsync();
@@ -173,7 +193,7 @@ public sealed class LiveReply
                 await _startRecorded;
                 cost = await _recorder.SettleAsync(_rows, end, recordingAbandoned);
             }
-            catch (StreamStartException e)
+            catch (Exception e) when (e is StreamStartException or ReplyNotRecordedException)
             {
                 Close(new ErrorEvent(e.Message));
                 return;
@@ -184,6 +204,7 @@ public sealed class LiveReply
                 return;
             }
 
+            status = _rows.Reply.Status;
             if (end.Outcome == ReplyOutcome.Failed)
             {
                 Close(new ErrorEvent(end.Error!));
@@ -197,8 +218,14 @@ public sealed class LiveReply
                 Close(cost);
             }
         }
+        catch (Exception e)
+        {
+            LogCrashed(_logger, e, Meta.TraceId);
+            Close(new ErrorEvent("The reply failed unexpectedly."));
+        }
         finally
         {
+            Volatile.Write(ref _status, status);
             _finished.TrySetResult();
         }
     }
@@ -262,7 +289,15 @@ public sealed class LiveReply
         }
         catch (Exception e)
         {
-            return Snapshot(ReplyOutcome.Failed, _recorder.DescribeStreamFailure(_rows.Trace.Id, e));
+            LogStreamBroken(_logger, e, Meta.TraceId);
+            return Snapshot(ReplyOutcome.Failed, e switch
+            {
+                TimeoutException => "Anthropic stopped responding.",
+                JsonException => "Anthropic sent an event that could not be read.",
+                IOException or HttpRequestException => "The connection to Anthropic was lost before the reply was complete.",
+                OperationCanceledException => "Anthropic stopped sending before the reply was complete.",
+                _ => "The reply failed unexpectedly.",
+            });
         }
     }
 
@@ -310,11 +345,16 @@ public sealed class LiveReply
         }
     }
 
-    /// <summary>Adds the last events and lets every watcher finish.</summary>
+    /// <summary>Adds the last events and lets every watcher finish; once only.</summary>
     private void Close(params ReadOnlySpan<StreamEvent> last)
     {
         lock (_gate)
         {
+            if (_closed)
+            {
+                return;
+            }
+
             foreach (var e in last)
             {
                 AppendLocked(e);
@@ -331,12 +371,29 @@ public sealed class LiveReply
         }
     }
 
-    private void ArmUnwatchedTimer() =>
-        _unwatchedTimer ??= _clock.CreateTimer(static state => ((LiveReply)state!).Stop(ReplyStop.Unwatched), this, _unwatchedGrace, Timeout.InfiniteTimeSpan);
+    private void ArmUnwatchedTimer()
+    {
+        if (_unwatchedTimer is null)
+        {
+            var state = new UnwatchedTimerState(this, ++_unwatchedTimerGeneration);
+            _unwatchedTimer = _clock.CreateTimer(static state => ((UnwatchedTimerState)state!).Fire(), state, _unwatchedGrace, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private sealed record UnwatchedTimerState(LiveReply Reply, long Generation)
+    {
+        public void Fire() => Reply.StopIfStillUnwatched(Generation);
+    }
 
     private void DisarmUnwatchedTimer()
     {
         _unwatchedTimer?.Dispose();
         _unwatchedTimer = null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: the upstream stream broke")]
+    private static partial void LogStreamBroken(ILogger logger, Exception exception, string traceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: the reply ended unexpectedly")]
+    private static partial void LogCrashed(ILogger logger, Exception exception, string traceId);
 }

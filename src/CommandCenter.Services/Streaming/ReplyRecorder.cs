@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CommandCenter.Services.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -10,28 +9,32 @@ namespace CommandCenter.Services.Streaming;
 internal interface IReplyRecorder
 {
     /// <summary>Returns once the end is stored; retries until then or until <paramref name="ct"/> gives up.</summary>
+    /// <exception cref="ReplyNotRecordedException">The database refused the write for good.</exception>
     Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct);
-
-    /// <summary>What an operator is told when the upstream stream breaks; the exception itself goes to the log only.</summary>
-    string DescribeStreamFailure(string traceId, Exception e);
 }
+
+/// <summary>A write the database refused for a reason retrying cannot change; the reply's watchers are told.</summary>
+public sealed class ReplyNotRecordedException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
 /// Every write of a reply, and nothing else writes its rows: one insert at the start (after Anthropic's
 /// <c>message_start</c>, so even a reply whose server dies is recorded with the input it was billed for) and one update
-/// at the end. Both retry through database failures — broken pooled connections, restarts, a full server — with bounded
-/// exponential backoff; the end retries until it lands, because by then Anthropic has billed the call.
+/// at the end. Both retry through passing database failures — broken pooled connections, restarts, a full server —
+/// with bounded exponential backoff, for as long as the caller lets them: by then Anthropic has billed the call.
 /// </summary>
 public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock, ILogger<ReplyRecorder> logger) : IReplyRecorder
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    // A failure that is not a passing one (a constraint, a bug) is tried this often before the write is given up.
+    private const int PermanentFailureAttempts = 3;
+
     /// <summary>
     /// Inserts the rows as <paramref name="snapshot"/> has them — running, or already failed when Anthropic refused the
     /// call — retrying until the insert lands or <paramref name="ct"/> gives up.
     /// </summary>
-    /// <exception cref="StreamStartException">The conversation is gone, or busy with a reply another instance runs.</exception>
+    /// <exception cref="StreamStartException">The conversation is gone or busy, or the database refused the rows.</exception>
     internal async Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct)
     {
         rows.Apply(snapshot, clock.GetUtcNow());
@@ -39,11 +42,12 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         {
             await WithRetriesAsync(rows, (db, attempt) => InsertAsync(db, rows, attempt, ct), ct);
         }
-        catch (StreamStartException e)
+        catch (Exception e) when (e is StreamStartException or ReplyNotRecordedException)
         {
             // Anthropic may already have billed the input: the log keeps what no trace can.
-            LogStartNotRecorded(logger, rows.Trace.Id, e.Failure, snapshot.Usage.InputTokens, rows.Trace.OwnerId);
-            throw;
+            var failure = e as StreamStartException ?? new StreamStartException(StreamStartFailure.Unavailable, "The reply could not be recorded.");
+            LogStartNotRecorded(logger, rows.Trace.Id, failure.Failure, snapshot.Usage.InputTokens, rows.Trace.OwnerId);
+            throw failure;
         }
     }
 
@@ -57,19 +61,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason);
     }
 
-    string IReplyRecorder.DescribeStreamFailure(string traceId, Exception e)
-    {
-        LogStreamBroken(logger, e, traceId);
-        return e switch
-        {
-            JsonException => "Anthropic sent an event that could not be read.",
-            IOException or HttpRequestException => "The connection to Anthropic was lost before the reply was complete.",
-            OperationCanceledException => "Anthropic stopped sending before the reply was complete.",
-            _ => "The reply failed unexpectedly.",
-        };
-    }
-
-    private static async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)
+    private async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)
     {
         if (rows.IsNewConversation)
         {
@@ -85,14 +77,15 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            if (attempt > 0 && unique.TableName == "task_trace")
+            await using var check = await dbFactory.CreateDbContextAsync(ct);
+            if (attempt > 0 && await check.TaskTraces.AnyAsync(t => t.Id == rows.Trace.Id, ct))
             {
                 return; // An earlier attempt landed, but its answer was lost with the connection.
             }
 
-            // The unique (conversation, position) index: another message of this conversation started at the same moment.
+            // The unique (conversation, position) index: another instance started a message in this conversation at the same moment.
             throw ReplyService.ConversationBusy();
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } || e is DbUpdateConcurrencyException)
@@ -117,10 +110,14 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         }
     }
 
-    /// <summary>Runs <paramref name="write"/> on a fresh context until it succeeds; refusals that retrying cannot change pass through.</summary>
+    /// <summary>
+    /// Runs <paramref name="write"/> on a fresh context until it succeeds: through passing failures for as long as
+    /// <paramref name="ct"/> allows, through others a few times. Refusals that retrying cannot change pass through.
+    /// </summary>
     private async Task WithRetriesAsync(ReplyRows rows, Func<CommandCenterDbContext, int, Task> write, CancellationToken ct)
     {
         var delay = FirstRetryDelay;
+        var permanentFailures = 0;
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -140,9 +137,14 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
                 {
                     LogWriteRetry(logger, rows.Trace.Id, attempt + 1, DatabaseFailures.Describe(e), delay);
                 }
-                else
+                else if (++permanentFailures < PermanentFailureAttempts)
                 {
                     LogWriteFailed(logger, e, rows.Trace.Id, attempt + 1, delay);
+                }
+                else
+                {
+                    LogWriteGivenUp(logger, e, rows.Trace.Id, attempt + 1);
+                    throw new ReplyNotRecordedException("The reply could not be recorded.", e);
                 }
             }
 
@@ -150,9 +152,6 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: the upstream stream broke")]
-    private static partial void LogStreamBroken(ILogger logger, Exception exception, string traceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId} {Status}: {InputTokens} in, {OutputTokens} out, ${Cost}, {DurationMs} ms")]
     private static partial void LogSettled(ILogger logger, string traceId, string status, int inputTokens, int outputTokens, decimal cost, int durationMs);
@@ -162,6 +161,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: write attempt {Attempt} failed unexpectedly; retrying in {Delay}")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string traceId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Trace {TraceId}: write attempt {Attempt} failed unexpectedly; giving up")]
+    private static partial void LogWriteGivenUp(ILogger logger, Exception exception, string traceId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: the start could not be recorded ({Failure}); {InputTokens} input tokens of user {UserId} are in no trace")]
     private static partial void LogStartNotRecorded(ILogger logger, string traceId, StreamStartFailure failure, int inputTokens, string userId);

@@ -110,12 +110,12 @@ internal sealed class ReplyRows
         Session.UpstreamStatus = snapshot.UpstreamStatus;
         Session.UpstreamRequestId = snapshot.UpstreamRequestId;
         Session.UpstreamMessageId = snapshot.UpstreamMessageId;
-        Session.Error = snapshot.Error;
+        Session.Error = Storable(snapshot.Error);
         Session.DurationMs = ended ? (int)snapshot.Duration.TotalMilliseconds : null;
         Session.TimeToFirstTokenMs = snapshot.TimeToFirstToken is { } first ? (int)first.TotalMilliseconds : null;
         Session.CompletedAt = ended ? now : null;
 
-        Reply.Content = snapshot.Text;
+        Reply.Content = Storable(snapshot.Text);
         Reply.Status = replyStatus;
         Reply.InputTokens = usage.InputTokens;
         Reply.OutputTokens = usage.OutputTokens;
@@ -123,8 +123,12 @@ internal sealed class ReplyRows
         Reply.CacheReadTokens = usage.CacheReadTokens;
         Reply.Cost = cost.TotalCost;
         Reply.StopReason = snapshot.StopReason;
-        Reply.Error = snapshot.Error;
+        Reply.Error = Storable(snapshot.Error);
         Reply.CompletedAt = ended ? now : null;
         return cost;
     }
+
+    /// <summary>PostgreSQL's text cannot hold NUL; a model (or an upstream error) that writes one must not make the row unwritable.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Storable(string? text) => text is not null && text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
 }

@@ -27,9 +27,9 @@ public sealed partial class ReplyService(
     LiveReplies live,
     InstanceLease instance,
     IOptions<StreamingOptions> streaming,
-    IOptions<AnthropicOptions> anthropicOptions,
     TimeProvider clock,
-    ILogger<ReplyService> logger)
+    ILogger<ReplyService> logger,
+    ILogger<LiveReply> replyLogger)
 {
     // The caller is waiting for the refusal; the database gets this long to record it.
     private static readonly TimeSpan RefusalWriteTimeout = TimeSpan.FromSeconds(10);
@@ -42,11 +42,30 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.Invalid, "One or more fields are invalid.") { Errors = errors };
         }
 
-        if (request.ConversationId is { } conversationId && live.Answering(userId, conversationId) is not null)
+        if (live.IsDraining)
+        {
+            throw new StreamStartException(StreamStartFailure.Unavailable, "The server is shutting down; try again in a moment.");
+        }
+
+        // Claimed before Anthropic is called, so two tabs sending at once cannot both pay for a reply.
+        if (request.ConversationId is { } conversationId && !live.TryReserve(userId, conversationId))
         {
             throw ConversationBusy();
         }
 
+        try
+        {
+            return await StartReservedAsync(userId, request, ct);
+        }
+        catch when (request.ConversationId is not null)
+        {
+            live.Release(request.ConversationId);
+            throw;
+        }
+    }
+
+    private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, CancellationToken ct)
+    {
         var startTimestamp = clock.GetTimestamp();
         Plan plan;
         try
@@ -74,7 +93,7 @@ public sealed partial class ReplyService(
 
         try
         {
-            started = await upstream.ReadStartAsync(anthropicOptions.Value.ResponseHeadersTimeout);
+            started = await upstream.ReadStartAsync();
         }
         catch (AnthropicApiException e)
         {
@@ -89,15 +108,25 @@ public sealed partial class ReplyService(
             UpstreamRequestId = upstream.RequestId,
             UpstreamMessageId = started.MessageId,
         };
-        var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
-        var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
-        var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp);
-        live.Run(reply);
-        return reply;
+        // The reply outlives this request or circuit: nothing of their context (scopes, activities) flows into it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
+            var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
+            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, replyLogger);
+            live.Run(reply);
+            return reply;
+        }
     }
 
     /// <summary>The call to make and the rows it will write, from the caller's key, the agent, its price and the conversation.</summary>
-    private sealed record Plan(string ApiKey, WireRequest Request, ReplyRows Rows);
+    /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
+    private sealed class Plan(string apiKey, WireRequest request, ReplyRows rows)
+    {
+        public string ApiKey { get; } = apiKey;
+        public WireRequest Request { get; } = request;
+        public ReplyRows Rows { get; } = rows;
+    }
 
     private async Task<Plan> PlanAsync(string userId, SendMessageRequest request, DateTimeOffset now, CancellationToken ct)
     {

@@ -18,6 +18,10 @@ public sealed record SendMessageRequest(string? AgentId, string? ConversationId,
         {
             errors["message"] = ["The message field is required."];
         }
+        else if (Message.Contains('\0'))
+        {
+            errors["message"] = ["The message contains a NUL character, which cannot be stored."];
+        }
         else if (Message.Length > MaxMessageLength)
         {
             errors["message"] = [$"The message is {Message.Length} characters long; the limit is {MaxMessageLength}."];

@@ -33,7 +33,8 @@ public sealed partial class InstanceLease(IDbContextFactory<CommandCenterDbConte
     private async Task<NpgsqlConnection> LockAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var connection = new NpgsqlConnection(db.Database.GetConnectionString());
+        // Its own connection, outside the pool: never a dead pooled one after a restart, and never one of the pool's slots.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection) { Parameters = { new() { Value = Key } } };
         await command.ExecuteNonQueryAsync(ct);

@@ -203,6 +203,31 @@ public sealed class ReplyLifecycleTests(CommandCenterApp app) : IClassFixture<Co
         (await owner.StopAsync(messageId, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task TwoMessagesSentToOneConversationAtOnceMakeOneReplyAndOne409()
+    {
+        var (user, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = ["First."] });
+        using var _ = user;
+        using (var first = await user.SendAsync(agentId, "Start", ct: Ct))
+        {
+            await SseReader.ReadAllAsync(first, Ct);
+        }
+
+        var conversationId = (string)(await app.Database.SingleAsync("SELECT id FROM conversations WHERE \"ownerId\" = $1", user.Id))["id"]!;
+        app.Fake.SetScenario(user.ApiKey!, new FakeScenario { Chunks = ["Second."], FirstByteDelay = TimeSpan.FromMilliseconds(300) });
+        var responses = await Task.WhenAll(user.SendAsync(agentId, "Tab one", conversationId, Ct), user.SendAsync(agentId, "Tab two", conversationId, Ct));
+
+        responses.Select(r => r.StatusCode).Order().ShouldBe([HttpStatusCode.OK, HttpStatusCode.Conflict]);
+        var answered = responses.Single(r => r.StatusCode == HttpStatusCode.OK);
+        (await SseReader.ReadAllAsync(answered, Ct))[^1].Type.ShouldBe("done");
+        app.Fake.RequestsFor(user.ApiKey!).Count.ShouldBe(2, "the refused message never reached Anthropic");
+        (await app.Database.QueryAsync("SELECT 1 FROM messages WHERE \"conversationId\" = $1", conversationId)).Count.ShouldBe(4);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData("Last-Event-ID", "abc")]
     [InlineData("Last-Event-ID", "-1")]

@@ -271,6 +271,20 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
     }
 
     [Fact]
+    public async Task ANulCharacterFromTheModelIsStoredAsAReplacementCharacterAndTheReplyIsRecorded()
+    {
+        var (user, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = ["odd\u0000", "bytes"], Usage = new FakeUsage(10, 2) });
+        using var _ = user;
+        using var response = await user.SendAsync(agentId, "Say something odd", ct: Ct);
+        var events = await SseReader.ReadAllAsync(response, Ct);
+
+        events[^1].Type.ShouldBe("done");
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        (await app.Database.SingleAsync("SELECT status FROM task_trace WHERE id = $1", traceId))["status"].ShouldBe("completed");
+        (await app.Database.SingleAsync("SELECT content FROM messages WHERE \"taskTraceId\" = $1 AND role = 'assistant'", traceId))["content"].ShouldBe("odd\uFFFDbytes");
+    }
+
+    [Fact]
     public async Task DatabaseRoundTripsPerMessageDoNotGrowWithTheNumberOfChunks()
     {
         var (shortUser, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = ["one", "two"] });

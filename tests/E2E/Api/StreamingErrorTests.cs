@@ -52,6 +52,19 @@ public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<Co
     }
 
     [Fact]
+    public async Task AMessageWithANulCharacterIs400AndNeverReachesAnthropic()
+    {
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var response = await user.SendAsync(agentId, "before\0after", ct: Ct);
+
+        var body = await ErrorBodyAsync(response, HttpStatusCode.BadRequest);
+        body.GetProperty("errors").GetProperty("message")[0].GetString()!.ShouldContain("NUL");
+        app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+        (await app.Database.QueryAsync("SELECT 1 FROM task_trace WHERE \"ownerId\" = $1", user.Id)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task NoBearerTokenIs401()
     {
         using var anonymous = app.CreateClient();

@@ -66,9 +66,14 @@ public class CommandCenterApp : IAsyncLifetime
         BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
     }
 
+    private Task? _stopped;
+
+    /// <summary>Stops the app as SIGTERM does (and disposes it); completes when it has stopped.</summary>
+    public Task StopAsync() => _stopped ??= _factory.DisposeAsync().AsTask();
+
     public virtual async ValueTask DisposeAsync()
     {
-        await _factory.DisposeAsync();
+        await StopAsync();
         if (!_sharesDependencies)
         {
             await Fake.DisposeAsync();

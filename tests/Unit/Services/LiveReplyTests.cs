@@ -6,6 +6,7 @@ using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Streaming;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CommandCenter.Unit.Services;
@@ -14,24 +15,25 @@ namespace CommandCenter.Unit.Services;
 public sealed class LiveReplyTests : IAsyncDisposable
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly Pipe _wire = new();
     private readonly FakeTimeProvider _clock = new();
     private readonly ScriptedRecorder _recorder = new();
 
-    private async Task<LiveReply> StartAsync(Task? startRecorded = null, int inputTokens = 45)
+    private async Task<LiveReply> StartAsync(Task? startRecorded = null, int inputTokens = 45, TimeSpan? idleTimeout = null)
     {
         await SendAsync("message_start", $$$$"""{"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-5","usage":{"input_tokens":{{{{inputTokens}}}},"output_tokens":1}}}""");
-        var upstream = new AnthropicStream(new HttpResponseMessage(HttpStatusCode.OK), _wire.Reader.AsStream());
-        var started = await upstream.ReadStartAsync(TimeSpan.FromSeconds(10));
+        var upstream = new AnthropicStream(new HttpResponseMessage(HttpStatusCode.OK), _wire.Reader.AsStream(), idleTimeout ?? IdleTimeout, _clock);
+        var started = await upstream.ReadStartAsync();
         var rows = ReplyRows.Create(
             "user-1", new Agent { Id = "agent-1", Name = "Terse", Model = "claude-sonnet-4-5", MaxTokens = 100 },
             new ModelPrice { Id = 1, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m },
             new Conversation { Id = "conversation-1", OwnerId = "user-1", AgentId = "agent-1", Title = "Hi" }, isNewConversation: true, position: 0,
             "Hi", new ConversationHistory.Prompt(null, [], 0, 0), instanceKey: 1, _clock.GetUtcNow());
         var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, 0);
-        return new LiveReply(rows, meta, upstream, started, startRecorded ?? Task.CompletedTask, _recorder, _clock, Grace, _clock.GetTimestamp());
+        return new LiveReply(rows, meta, upstream, started, startRecorded ?? Task.CompletedTask, _recorder, _clock, Grace, _clock.GetTimestamp(), NullLogger.Instance);
     }
 
     private async Task SendAsync(string type, string json)
@@ -250,6 +252,33 @@ public sealed class LiveReplyTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnUpstreamSilentForTheIdleTimeoutFailsTheReplyWhileAnyBytesKeepItAlive()
+    {
+        var idle = TimeSpan.FromSeconds(90);
+        var reply = await StartAsync(idleTimeout: idle);
+        var watcher = new Watcher(reply, 0, Ct);
+        var run = reply.RunAsync(Ct);
+
+        foreach (var (word, seen) in new[] { ("slow ", 2), ("but ", 3), ("alive", 4) })
+        {
+            await TextAsync(word);
+            await watcher.UntilAsync(seen);
+            _clock.Advance(idle - TimeSpan.FromSeconds(10));
+        }
+
+        reply.IsFinished.ShouldBeFalse();
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        await run;
+        await watcher.Completion;
+
+        var end = _recorder.Settled.ShouldHaveSingleItem();
+        end.Outcome.ShouldBe(ReplyOutcome.Failed);
+        end.Error.ShouldBe("Anthropic stopped responding.");
+        end.Text.ShouldBe("slow but alive");
+        watcher.Seen[^1].Event.ShouldBe(new ErrorEvent("Anthropic stopped responding."));
+    }
+
+    [Fact]
     public async Task AWatcherOfAFinishedReplyGetsEverythingAndEnds()
     {
         var reply = await StartAsync();
@@ -291,7 +320,5 @@ public sealed class LiveReplyTests : IAsyncDisposable
             var cost = CostCalculator.Compute(end.Usage, rows.Price);
             return new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, cost.TotalCost, 0, rows.Session.ModelUsed, end.StopReason);
         }
-
-        public string DescribeStreamFailure(string traceId, Exception e) => "The connection to Anthropic was lost.";
     }
 }
