@@ -61,6 +61,8 @@ public static class CommandCenterServicesExtensions
         services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // The host waits for the drain and then for the last records.
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.DrainTimeout + TimeSpan.FromSeconds(15));
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ReplyLimits>();
         services.AddSingleton<LiveReplies>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveReplies>());
         services.AddSingleton<ReplyService>();

@@ -6,6 +6,7 @@ using CommandCenter.Web.Components.Account;
 using CommandCenter.Web.Streaming;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace CommandCenter.Web;
@@ -38,7 +39,8 @@ internal static class WebServicesExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser()
                 .AddRequirements(new ActiveAccountRequirement()))
-            .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin))
+            .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin)
+                .AddRequirements(new ActiveAccountRequirement()))
             .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
 
         services.AddIdentityCore<ApplicationUser>(options =>
@@ -51,16 +53,17 @@ internal static class WebServicesExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<CommandCenterDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<UniformSignInManager>()
             .AddDefaultTokenProviders();
         services.AddSingleton<IEmailSender<ApplicationUser>, NoEmailSender>();
         services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ActiveAccountHandler>();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AuthOptions>>((stamps, auth) => stamps.ValidationInterval = auth.Value.SessionRevalidationInterval);
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblems.AddErrorString);
-        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddMessageRateLimit();
+        services.AddSignInRateLimit();
 
         services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
         return builder;
@@ -68,22 +71,21 @@ internal static class WebServicesExtensions
 
     public static WebApplication UseWebPipeline(this WebApplication app)
     {
-        app.UseExceptionHandler("/Error", createScopeForErrors: true);
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
         }
 
-        // The API answers with problem details; pages get the not-found page.
+        // The API answers with problem details, whatever goes wrong; pages get the error and not-found pages.
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments("/api"),
-            api => api.UseStatusCodePages(),
-            ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+            api => api.UseExceptionHandler().UseStatusCodePages(),
+            ui => ui.UseExceptionHandler("/Error", createScopeForErrors: true).UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         // Explicitly after the status code pages, so the API's 401 and 403 get a problem-details body too.
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.UseRateLimiter();
         return app;
     }
 

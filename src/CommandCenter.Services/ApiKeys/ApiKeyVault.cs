@@ -69,13 +69,21 @@ public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFact
         return await db.AnthropicApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(ct) > 0;
     }
 
-    /// <summary>The key in clear, for the upstream call only. Null when the user has none.</summary>
-    internal async Task<string?> RevealAsync(CommandCenterDbContext db, string userId, CancellationToken ct)
+    /// <summary>
+    /// Whether the account may spend (it exists and is neither disabled nor locked out), and its key in clear, for the
+    /// upstream call only (null when the user has none): one query, since every message asks both.
+    /// </summary>
+    internal async Task<(bool Active, string? Key)> RevealAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
     {
-        var protectedKey = await db.AnthropicApiKeys.AsNoTracking()
-            .Where(k => k.UserId == userId)
-            .Select(k => k.ProtectedKey)
+        var account = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new { u.LockoutEnd, Key = db.AnthropicApiKeys.Where(k => k.UserId == u.Id).Select(k => k.ProtectedKey).FirstOrDefault() })
             .SingleOrDefaultAsync(ct);
-        return protectedKey is null ? null : _protector.Unprotect(protectedKey);
+        if (account is null || account.LockoutEnd > now)
+        {
+            return (false, null);
+        }
+
+        return (true, account.Key is null ? null : _protector.Unprotect(account.Key));
     }
 }

@@ -1,19 +1,9 @@
 using System.Collections.Concurrent;
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CommandCenter.Services.Streaming;
-
-public sealed class ShutdownOptions
-{
-    public const string Section = "Shutdown";
-
-    /// <summary>On shutdown, how long live replies may run on to their end before they are ended with an error.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
-}
 
 /// <summary>
 /// This instance's replies in flight, by message id: each runs here from its start until it is recorded, whoever
@@ -25,16 +15,11 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     : IHostedLifecycleService
 {
     private readonly ConcurrentDictionary<string, LiveReply> _byMessage = new();
-    private readonly ConcurrentDictionary<string, Answer> _answering = new(); // by conversation, from reservation until finished
+    private readonly ConcurrentDictionary<string, Reservation> _answering = new(); // by conversation, from reservation until finished
+    private readonly Lock _reserving = new();
+    private readonly Dictionary<string, int> _liveByOwner = []; // reservations and live replies per user; under _reserving
     private readonly CancellationTokenSource _abandonRecording = new();
     private volatile bool _draining;
-
-    /// <summary>A conversation's reply, from before Anthropic is called (<see cref="Reply"/> still null) until it finishes.</summary>
-    private sealed class Answer(string ownerId)
-    {
-        public string OwnerId { get; } = ownerId;
-        public LiveReply? Reply { get; set; }
-    }
 
     /// <summary>Raised with the owner's user id when one of their replies is stored as started, and when it finishes.</summary>
     public event Action<string>? Changed;
@@ -54,40 +39,91 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     public IReadOnlySet<string> AnsweringConversations(string ownerId) =>
         _answering.Where(a => a.Value.OwnerId == ownerId && a.Value.Reply is not null).Select(a => a.Key).ToHashSet();
 
-    /// <summary>Claims the conversation for one new reply; false while another is being written. Released by <see cref="Run"/>'s end or <see cref="Release"/>.</summary>
-    internal bool TryReserve(string ownerId, string conversationId) => _answering.TryAdd(conversationId, new Answer(ownerId));
-
-    /// <summary>Gives back a reservation whose reply never started.</summary>
-    internal void Release(string conversationId)
+    /// <summary>
+    /// Claims, before Anthropic is called, one of the owner's <paramref name="maxLivePerOwner"/> live replies and the
+    /// conversation (when it exists already), so that neither a burst nor two tabs at once can overshoot.
+    /// Given back by <see cref="Release"/>, or when the reply <see cref="Run"/> was given ends.
+    /// </summary>
+    /// <exception cref="StreamStartException">Too many live replies, or the conversation is answering already.</exception>
+    internal Reservation Reserve(string ownerId, string? conversationId, int maxLivePerOwner)
     {
-        if (_answering.TryGetValue(conversationId, out var answer) && answer.Reply is null)
+        lock (_reserving)
         {
-            _answering.TryRemove(new KeyValuePair<string, Answer>(conversationId, answer));
+            var live = _liveByOwner.GetValueOrDefault(ownerId);
+            if (live >= maxLivePerOwner)
+            {
+                throw new StreamStartException(StreamStartFailure.RateLimited, $"You already have {live} replies being written; wait for one to finish.")
+                {
+                    RetryAfter = TimeSpan.FromSeconds(5),
+                };
+            }
+
+            var reservation = new Reservation(ownerId, conversationId);
+            if (conversationId is not null && !_answering.TryAdd(conversationId, reservation))
+            {
+                throw ReplyService.ConversationBusy();
+            }
+
+            _liveByOwner[ownerId] = live + 1;
+            return reservation;
+        }
+    }
+
+    /// <summary>Gives back a reservation: its reply never started, or has ended.</summary>
+    internal void Release(Reservation reservation)
+    {
+        lock (_reserving)
+        {
+            if (reservation.ConversationId is { } conversationId)
+            {
+                _answering.TryRemove(new KeyValuePair<string, Reservation>(conversationId, reservation));
+            }
+
+            if (_liveByOwner.GetValueOrDefault(reservation.OwnerId) is var live and > 1)
+            {
+                _liveByOwner[reservation.OwnerId] = live - 1;
+            }
+            else
+            {
+                _liveByOwner.Remove(reservation.OwnerId);
+            }
+        }
+    }
+
+    /// <summary>Ends every live reply of one user (whose account was disabled, say).</summary>
+    public void StopAll(string ownerId, ReplyStop reason)
+    {
+        foreach (var reply in _byMessage.Values.Where(r => r.OwnerId == ownerId && !r.IsFinished))
+        {
+            reply.Stop(reason);
         }
     }
 
     /// <summary>Cancelled when the server stops waiting for the database to record replies.</summary>
     internal CancellationToken RecordingAbandoned => _abandonRecording.Token;
 
-    /// <summary>Takes the reply over and runs it to its end; its conversation is reserved already unless it is new.</summary>
-    internal void Run(LiveReply reply)
+    /// <summary>Takes the reply over and runs it to its end, when its reservation is given back.</summary>
+    internal void Run(LiveReply reply, Reservation reservation)
     {
+        reservation.Reply = reply;
+        if (reservation.ConversationId is null)
+        {
+            // A new conversation: its id exists only now, and no other reply can know it yet.
+            reservation.ConversationId = reply.ConversationId;
+            _answering[reply.ConversationId] = reservation;
+        }
+
         _byMessage[reply.MessageId] = reply;
-        _answering.GetOrAdd(reply.ConversationId, _ => new Answer(reply.OwnerId)).Reply = reply;
-        _ = RunAsync(reply);
+        _ = RunAsync(reply, reservation);
     }
 
-    private async Task RunAsync(LiveReply reply)
+    private async Task RunAsync(LiveReply reply, Reservation reservation)
     {
         // Off the caller's thread: the request or circuit that started the reply does not run it.
         await Task.Yield();
         _ = AnnounceWhenStoredAsync(reply);
         await reply.RunAsync(_abandonRecording.Token);
-        if (_answering.TryGetValue(reply.ConversationId, out var answer) && answer.Reply == reply)
-        {
-            _answering.TryRemove(new KeyValuePair<string, Answer>(reply.ConversationId, answer));
-        }
-
+        Release(reservation);
         Announce(reply.OwnerId);
 
         // Kept a while for clients that come back for the end; the Task.Delay is cancelled only by shutdown.

@@ -284,6 +284,7 @@ public sealed partial class LiveReply
                 ReplyStop.Unwatched => Snapshot(ReplyOutcome.Cancelled, $"Stopped: nobody watched the reply for {_unwatchedGrace.TotalSeconds:0.#} s."),
                 ReplyStop.Shutdown => Snapshot(ReplyOutcome.Failed, "The server is shutting down."),
                 ReplyStop.Unrecorded => Snapshot(ReplyOutcome.Failed, "The reply could not be recorded."),
+                ReplyStop.AccountDisabled => Snapshot(ReplyOutcome.Cancelled, "Stopped: the account was disabled."),
                 _ => Snapshot(ReplyOutcome.Cancelled, null),
             };
         }

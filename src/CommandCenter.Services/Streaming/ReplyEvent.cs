@@ -17,4 +17,7 @@ public enum ReplyStop
 
     /// <summary>Its start could not be recorded, so it may not run.</summary>
     Unrecorded,
+
+    /// <summary>An administrator disabled the account.</summary>
+    AccountDisabled,
 }

@@ -25,6 +25,7 @@ public sealed partial class ReplyService(
     AnthropicClient anthropic,
     ReplyRecorder recorder,
     LiveReplies live,
+    ReplyLimits limits,
     InstanceLease instance,
     IOptions<StreamingOptions> streaming,
     TimeProvider clock,
@@ -47,24 +48,21 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.Unavailable, "The server is shutting down; try again in a moment.");
         }
 
-        // Claimed before Anthropic is called, so two tabs sending at once cannot both pay for a reply.
-        if (request.ConversationId is { } conversationId && !live.TryReserve(userId, conversationId))
-        {
-            throw ConversationBusy();
-        }
-
+        // Claimed before Anthropic is called, so that two tabs sending at once, or a burst, cannot overshoot.
+        var reservation = live.Reserve(userId, request.ConversationId, limits.MaxLiveRepliesPerUser);
         try
         {
-            return await StartReservedAsync(userId, request, ct);
+            limits.TakeMessage(userId);
+            return await StartReservedAsync(userId, request, reservation, ct);
         }
-        catch when (request.ConversationId is not null)
+        catch
         {
-            live.Release(request.ConversationId);
+            live.Release(reservation);
             throw;
         }
     }
 
-    private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, CancellationToken ct)
+    private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, Reservation reservation, CancellationToken ct)
     {
         var startTimestamp = clock.GetTimestamp();
         Plan plan;
@@ -114,7 +112,7 @@ public sealed partial class ReplyService(
             var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
             var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
             var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, replyLogger);
-            live.Run(reply);
+            live.Run(reply, reservation);
             return reply;
         }
     }
@@ -132,8 +130,16 @@ public sealed partial class ReplyService(
     {
         var text = request.Message!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var apiKey = await RevealKeyAsync(db, userId, ct)
-            ?? throw new StreamStartException(StreamStartFailure.NoApiKey, "No Anthropic API key configured");
+        var (active, apiKey) = await RevealKeyAsync(db, userId, now, ct);
+        if (!active)
+        {
+            throw new StreamStartException(StreamStartFailure.AccountDisabled, "This account is disabled.");
+        }
+
+        if (apiKey is null)
+        {
+            throw new StreamStartException(StreamStartFailure.NoApiKey, "No Anthropic API key configured");
+        }
 
         var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == request.AgentId, ct)
             ?? throw new StreamStartException(StreamStartFailure.AgentNotFound, $"Agent with ID {request.AgentId} not found");
@@ -153,11 +159,11 @@ public sealed partial class ReplyService(
         return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows);
     }
 
-    private async Task<string?> RevealKeyAsync(CommandCenterDbContext db, string userId, CancellationToken ct)
+    private async Task<(bool Active, string? Key)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
     {
         try
         {
-            return await keys.RevealAsync(db, userId, ct);
+            return await keys.RevealAsync(db, userId, now, ct);
         }
         catch (CryptographicException)
         {

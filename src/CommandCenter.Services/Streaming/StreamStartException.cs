@@ -9,8 +9,11 @@ public enum StreamStartFailure
     ConversationNotFound,
     ConversationBusy,
     Upstream,
-    /// <summary>The database is out of reach; nothing was sent to Anthropic.</summary>
+    /// <summary>The database is out of reach or the server is shutting down; nothing was sent to Anthropic.</summary>
     Unavailable,
+    /// <summary>Over the per-user message rate or the cap on live replies; see <see cref="StreamStartException.RetryAfter"/>.</summary>
+    RateLimited,
+    AccountDisabled,
 }
 
 /// <summary>A message refused before its first event; nothing was streamed. The API maps <see cref="Failure"/> to a status code.</summary>
@@ -24,6 +27,9 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
     /// <summary>For <see cref="StreamStartFailure.Upstream"/>: Anthropic's status code and error type.</summary>
     public int? UpstreamStatus { get; init; }
     public string? UpstreamErrorType { get; init; }
+
+    /// <summary>For <see cref="StreamStartFailure.RateLimited"/> and <see cref="StreamStartFailure.Unavailable"/>: when to try again.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>The trace that records the refused call, when one was written.</summary>
     public string? TraceId { get; init; }

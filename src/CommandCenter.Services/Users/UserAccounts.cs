@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using CommandCenter.Services.Data;
+using CommandCenter.Services.Streaming;
+using CommandCenter.Services.Validation;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +16,7 @@ public sealed record UserCreateResult(UserView? User, IReadOnlyDictionary<string
 /// Accounts as admins manage them: no self-registration, so this is how operators arrive. A singleton that takes a
 /// fresh scope (Identity's UserManager and its DbContext) per operation, so a page never holds a context across events.
 /// </summary>
-public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
+public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<CommandCenterDbContext> dbFactory, LiveReplies live, TimeProvider clock)
 {
     // A disabled account is one locked out "forever"; failed-login lockouts last minutes.
     private static readonly DateTimeOffset DisabledUntil = DateTimeOffset.MaxValue;
@@ -79,11 +81,18 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
     }
 
     /// <summary>
-    /// Disables or re-enables an account in one update: a disabled user cannot sign in, and the new security stamp
-    /// ends their refresh tokens and UI sessions. Null when there is no such user.
+    /// Disables or re-enables an account in one update: a disabled user cannot sign in or send, the new security stamp
+    /// ends their tokens and UI sessions, and their live replies are stopped. Null when there is no such user.
     /// </summary>
-    public async Task<UserView?> SetDisabledAsync(string userId, bool disabled)
+    /// <exception cref="InvalidInputException">The caller tried to disable their own account.</exception>
+    public async Task<UserView?> SetDisabledAsync(string callerId, string userId, bool disabled)
     {
+        if (disabled && userId == callerId)
+        {
+            // Otherwise the last administrator could lock everyone out of administration.
+            throw InvalidInputException.For("id", "You cannot disable your own account.");
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var user = await users.FindByIdAsync(userId);
@@ -99,6 +108,11 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
         if (!updated.Succeeded)
         {
             throw new InvalidOperationException($"Could not update user {userId}: {string.Join(" ", updated.Errors.Select(e => e.Description))}");
+        }
+
+        if (disabled)
+        {
+            live.StopAll(userId, ReplyStop.AccountDisabled);
         }
 
         var roles = await users.GetRolesAsync(user);

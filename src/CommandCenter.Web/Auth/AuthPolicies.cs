@@ -15,4 +15,8 @@ internal sealed class AuthOptions
 
     /// <summary>Open self-registration (UI page and <c>POST /api/auth/register</c>); off by default: admins create accounts.</summary>
     public bool AllowSelfRegistration { get; set; }
+
+    /// <summary>How often open pages (circuits) and sign-in cookies are checked against the account: a disabled one is shut out within this.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

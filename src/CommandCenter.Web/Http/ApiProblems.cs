@@ -1,5 +1,8 @@
+using CommandCenter.Services.Data;
+using CommandCenter.Services.Validation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CommandCenter.Web.Http;
 
@@ -26,23 +29,49 @@ internal static class ApiProblems
     }
 }
 
-/// <summary>A body that is not JSON, or of the wrong shape: 400 with what the framework found, not an empty 400.</summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Exceptions under /api become problem details, never the HTML error page: a body that is not JSON (400), input a
+/// service refused (400, per field), the database out of reach (503 with <c>Retry-After</c>). Anything else is left to
+/// the framework's problem-details 500.
+/// </summary>
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        if (exception is not BadHttpRequestException bad)
+        if (!context.Request.Path.StartsWithSegments("/api"))
         {
             return false;
         }
 
-        context.Response.StatusCode = bad.StatusCode;
-        var detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = exception switch
         {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = detail },
-        });
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode, Title = "Bad request",
+                Detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message,
+            },
+            InvalidInputException invalid => new HttpValidationProblemDetails(invalid.Errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest, Detail = invalid.Message },
+            _ when DatabaseFailures.IsTransient(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = "The database is unavailable; try again in a moment.",
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogDatabaseUnavailable(logger, context.Request.Path, DatabaseFailures.Describe(exception));
+            context.Response.Headers.RetryAfter = "5";
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: the database is unavailable ({Failure})")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, PathString path, string failure);
 }

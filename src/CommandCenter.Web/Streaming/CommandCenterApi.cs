@@ -19,7 +19,7 @@ internal static class CommandCenterApi
     public static RouteGroupBuilder MapCommandCenterApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.Api);
-        api.MapPost("/message", SendMessage).RequireRateLimiting(MessageRateLimit.Policy);
+        api.MapPost("/message", SendMessage);
         api.MapGet("/messages/{messageId}/events", ResumeReply);
         api.MapPost("/messages/{messageId}/stop", StopReply);
         return api;
@@ -122,11 +122,12 @@ internal static class CommandCenterApi
     private static IResult ToProblem(StreamStartException e) => e.Failure switch
     {
         StreamStartFailure.Invalid => ApiProblems.Validation(e.Errors),
-        StreamStartFailure.NoApiKey => ApiProblems.Error(StatusCodes.Status403Forbidden, e.Message),
+        StreamStartFailure.NoApiKey or StreamStartFailure.AccountDisabled => ApiProblems.Error(StatusCodes.Status403Forbidden, e.Message),
         StreamStartFailure.AgentNotFound or StreamStartFailure.ConversationNotFound => ApiProblems.Error(StatusCodes.Status404NotFound, e.Message),
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),
         StreamStartFailure.ConversationBusy => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message),
-        StreamStartFailure.Unavailable => new RetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), TimeSpan.FromSeconds(5)),
+        StreamStartFailure.Unavailable => new RetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        StreamStartFailure.RateLimited => new RetryAfter(ApiProblems.Error(StatusCodes.Status429TooManyRequests, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
         _ => ApiProblems.Error(StatusCodes.Status500InternalServerError, e.Message, new Dictionary<string, object?>
         {
             ["upstreamStatus"] = e.UpstreamStatus,
@@ -140,7 +141,7 @@ internal static class CommandCenterApi
     {
         public Task ExecuteAsync(HttpContext http)
         {
-            http.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return inner.ExecuteAsync(http);
         }
     }

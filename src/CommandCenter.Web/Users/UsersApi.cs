@@ -28,13 +28,7 @@ internal static class UsersApi
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetDisabled(string id, bool disabled, ClaimsPrincipal caller, UserAccounts accounts)
     {
-        if (disabled && id == caller.UserId())
-        {
-            // Otherwise the last administrator could lock everyone out of administration.
-            return ApiProblems.Error(StatusCodes.Status400BadRequest, "You cannot disable your own account.");
-        }
-
-        return await accounts.SetDisabledAsync(id, disabled) is { } user
+        return await accounts.SetDisabledAsync(caller.UserId(), id, disabled) is { } user
             ? TypedResults.Ok(user)
             : ApiProblems.Error(StatusCodes.Status404NotFound, $"User with ID {id} not found");
     }

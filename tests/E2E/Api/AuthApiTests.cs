@@ -35,18 +35,46 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
     }
 
     [Fact]
-    public async Task RepeatedFailedLoginsLockTheAccountOut()
+    public async Task FailedSignInsNeverLockAnAccountAndAnUnknownAccountAnswersTheSame()
     {
+        var ct = TestContext.Current.CancellationToken;
         using var user = await app.NewUserAsync();
         using var client = app.CreateClient();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
-            (await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "wrong" }, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            (await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "wrong" }, ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
 
-        var withRightPassword = await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, TestContext.Current.CancellationToken);
-        withRightPassword.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await withRightPassword.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("LockedOut");
+        var known = await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "wrong" }, ct);
+        var unknown = await client.PostAsJsonAsync("/api/auth/login", new { email = $"nobody-{Guid.NewGuid():N}@e2e.test", password = "wrong" }, ct);
+        (await ProblemWithoutTraceIdAsync(known)).ShouldBe(await ProblemWithoutTraceIdAsync(unknown));
+        (await app.LoginAsync(user.Email, user.Password)).ShouldNotBeNullOrEmpty("an anonymous guesser cannot lock the owner out");
+    }
+
+    [Fact]
+    public async Task ADisabledAccountLooksLikeAWrongPasswordToAnyoneWithoutItsPassword()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var user = await app.NewUserAsync();
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync($"/api/users/{user.Id}/disable", null, ct)).EnsureSuccessStatusCode();
+        using var client = app.CreateClient();
+
+        var guess = await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = "wrong" }, ct);
+        var unknown = await client.PostAsJsonAsync("/api/auth/login", new { email = $"nobody-{Guid.NewGuid():N}@e2e.test", password = "wrong" }, ct);
+        var owner = await client.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = user.Password }, ct);
+
+        (await ProblemWithoutTraceIdAsync(guess)).ShouldBe(await ProblemWithoutTraceIdAsync(unknown));
+        owner.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await owner.Content.ReadAsStringAsync(ct)).ShouldContain("LockedOut");
+    }
+
+    /// <summary>The status and body of a refusal, without the per-request trace id.</summary>
+    private static async Task<string> ProblemWithoutTraceIdAsync(HttpResponseMessage response)
+    {
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
+        body.Remove("traceId");
+        return $"{(int)response.StatusCode} {body.ToJsonString()}";
     }
 
     [Theory]

@@ -156,6 +156,8 @@ public class CommandCenterApp : IAsyncLifetime
                 new("Anthropic:BaseUrl", app.Fake.BaseUrl.ToString()),
                 new("Seed:AdminEmail", AdminEmail),
                 new("Seed:AdminPassword", AdminPassword),
+                // Every test signs in from 127.0.0.1; the per-address limit has a fixture of its own.
+                new("RateLimits:SignInsPerMinute", "100000"),
                 // Everything the app can log, so that tests asserting what never appears in a log see it all.
                 new("Logging:LogLevel:Default", "Trace"),
                 new("Logging:LogLevel:Microsoft.AspNetCore", "Trace"),

@@ -1,0 +1,9 @@
+namespace CommandCenter.Services.Streaming;
+
+/// <summary>A claim on one live reply of a user, and on its conversation, from before Anthropic is called until the reply ends.</summary>
+internal sealed class Reservation(string ownerId, string? conversationId)
+{
+    public string OwnerId { get; } = ownerId;
+    public string? ConversationId { get; set; } = conversationId;
+    public LiveReply? Reply { get; set; }
+}
