@@ -28,7 +28,8 @@ app.MapCommandCenterApi();
 app.MapHealthChecks("/health");
 app.MapAccountEndpoints();
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// Our Content-Security-Policy (Http/SecurityHeaders.cs) carries frame-ancestors already.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
 
 app.Run();
 

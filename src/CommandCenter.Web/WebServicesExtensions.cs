@@ -19,6 +19,7 @@ internal static class WebServicesExtensions
         // Serves the packages' static files (MudBlazor's CSS and JS) from a build in any environment, as 'dotnet run'
         // in Production does; a published app has them in wwwroot and this finds nothing to add.
         builder.WebHost.UseStaticWebAssets();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -64,6 +65,7 @@ internal static class WebServicesExtensions
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSignInRateLimit();
+        services.AddForwardedHeadersFromSettings(builder.Configuration);
 
         services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
         return builder;
@@ -71,6 +73,7 @@ internal static class WebServicesExtensions
 
     public static WebApplication UseWebPipeline(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
