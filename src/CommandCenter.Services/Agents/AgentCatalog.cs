@@ -1,5 +1,6 @@
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.Agents;
@@ -7,12 +8,6 @@ namespace CommandCenter.Services.Agents;
 public sealed record AgentView(
     string Id, string Name, string Description, string Model, string SystemPrompt, int MaxTokens, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
-
-/// <summary>The outcome of a create or update: the saved agent, or why not.</summary>
-public sealed record AgentSaveResult(AgentView? Agent, IReadOnlyDictionary<string, string[]> Errors, bool NotFound = false)
-{
-    internal static AgentSaveResult Missing { get; } = new(null, new Dictionary<string, string[]>(), NotFound: true);
-}
 
 public enum AgentDeleteResult
 {
@@ -39,9 +34,12 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
         return await db.Agents.AsNoTracking().Where(a => a.Id == id).Select(a => View(a)).SingleOrDefaultAsync(ct);
     }
 
-    public Task<AgentSaveResult> CreateAsync(AgentInput input, CancellationToken ct = default) => SaveAsync(null, input, ct);
+    /// <exception cref="InvalidInputException">The input breaks a rule; nothing was saved.</exception>
+    public async Task<AgentView> CreateAsync(AgentInput input, CancellationToken ct = default) => (await SaveAsync(null, input, ct))!;
 
-    public Task<AgentSaveResult> UpdateAsync(string id, AgentInput input, CancellationToken ct = default) => SaveAsync(id, input, ct);
+    /// <returns>Null when there is no such agent.</returns>
+    /// <exception cref="InvalidInputException">The input breaks a rule; nothing was saved.</exception>
+    public Task<AgentView?> UpdateAsync(string id, AgentInput input, CancellationToken ct = default) => SaveAsync(id, input, ct);
 
     public async Task<AgentDeleteResult> DeleteAsync(string id, CancellationToken ct = default)
     {
@@ -61,26 +59,20 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
         return AgentDeleteResult.Deleted;
     }
 
-    private async Task<AgentSaveResult> SaveAsync(string? id, AgentInput input, CancellationToken ct)
+    private async Task<AgentView?> SaveAsync(string? id, AgentInput input, CancellationToken ct)
     {
-        var priced = (await prices.ListCurrentAsync(ct)).Select(p => p.Model).ToList();
-        var errors = input.Validate(priced);
+        InvalidInputException.ThrowIfInvalid(input, PricedModelAttribute.Among([.. (await prices.ListCurrentAsync(ct)).Select(p => p.Model)]));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var agent = id is null ? null : await db.Agents.SingleOrDefaultAsync(a => a.Id == id, ct);
         if (id is not null && agent is null)
         {
-            return AgentSaveResult.Missing;
+            return null;
         }
 
-        var name = input.Name?.Trim() ?? "";
-        if (!errors.ContainsKey("name") && await db.Agents.AnyAsync(a => a.Id != id && a.Name.ToLower() == name.ToLower(), ct))
+        var name = input.Name!.Trim();
+        if (await db.Agents.AnyAsync(a => a.Id != id && a.Name.ToLower() == name.ToLower(), ct))
         {
-            errors["name"] = [$"An agent named '{name}' already exists."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return new AgentSaveResult(null, errors);
+            throw NameTaken(name);
         }
 
         var now = clock.GetUtcNow();
@@ -95,20 +87,22 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
         agent.Model = input.Model!.Trim();
         agent.SystemPrompt = input.SystemPrompt ?? "";
         agent.MaxTokens = input.MaxTokens ?? AgentInput.DefaultMaxTokens;
-        agent.Status = AgentInput.NormalizeStatus(input.Status)!;
+        agent.Status = AgentInput.NormalizeStatus(input.Status);
         agent.UpdatedAt = now;
         try
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             // The unique index on the name: someone saved the same name a moment ago.
-            return new AgentSaveResult(null, new Dictionary<string, string[]> { ["name"] = [$"An agent named '{name}' already exists."] });
+            throw NameTaken(name);
         }
 
-        return new AgentSaveResult(View(agent), errors);
+        return View(agent);
     }
+
+    private static InvalidInputException NameTaken(string name) => InvalidInputException.For("name", $"An agent named '{name}' already exists.");
 
     private static AgentView View(Agent a) =>
         new(a.Id, a.Name, a.Description, a.Model, a.SystemPrompt, a.MaxTokens, a.Status, a.CreatedAt, a.UpdatedAt);

@@ -1,5 +1,6 @@
 using CommandCenter.Services.Data;
 using Microsoft.AspNetCore.DataProtection;
+using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.ApiKeys;
@@ -17,16 +18,6 @@ public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFact
 
     private readonly IDataProtector _protector = protection.CreateProtector("CommandCenter.AnthropicApiKey.v1");
 
-    /// <summary>Null when the key is acceptable, else why not (never echoing the key).</summary>
-    public static string? Validate(string? apiKey) => apiKey switch
-    {
-        null or "" => "An API key is required.",
-        { Length: > MaxKeyLength } => $"An API key is at most {MaxKeyLength} characters.",
-        _ when apiKey.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) => "An API key cannot contain spaces or control characters.",
-        { Length: < 8 } => "An API key is at least 8 characters.",
-        _ => null,
-    };
-
     public async Task<ApiKeyStatus> GetStatusAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -36,12 +27,11 @@ public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFact
             .SingleOrDefaultAsync(ct) ?? ApiKeyStatus.None;
     }
 
-    public async Task<ApiKeyStatus> SetAsync(string userId, string apiKey, CancellationToken ct = default)
+    /// <exception cref="InvalidInputException">The key breaks a rule; nothing was saved.</exception>
+    public async Task<ApiKeyStatus> SetAsync(string userId, AnthropicKeyInput input, CancellationToken ct = default)
     {
-        if (Validate(apiKey) is { } error)
-        {
-            throw new ArgumentException(error, nameof(apiKey));
-        }
+        InvalidInputException.ThrowIfInvalid(input);
+        var apiKey = input.ApiKey!;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.AnthropicApiKeys.SingleOrDefaultAsync(k => k.UserId == userId, ct);

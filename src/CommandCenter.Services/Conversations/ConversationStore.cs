@@ -1,5 +1,7 @@
 using CommandCenter.Services.Data;
+using System.ComponentModel.DataAnnotations;
 using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.Conversations;
@@ -16,10 +18,18 @@ public sealed record ConversationDetail(ConversationSummary Conversation, IReadO
 
 public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, int Page, int PageSize, int Total);
 
+/// <summary>What a rename or (un)archive changes; a field left null stays as it is.</summary>
+public sealed record ConversationUpdate(
+    [property: StorableText, RegularExpression(@"(?s).*\S.*", ErrorMessage = "The title must be 1 to 200 characters."),
+        TrimmedMaxLength(ConversationStore.MaxTitleLength, ErrorMessage = "The title must be 1 to 200 characters.")]
+    string? Title,
+    bool? Archived);
+
 /// <summary>The caller's conversations; another user's conversation is indistinguishable from a missing one.</summary>
 public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
 {
     public const int MaxPageSize = 100;
+    public const int MaxPage = 1_000_000;
     public const int MaxTitleLength = 200;
 
     // A conversation with its message count and total cost, computed by the database. A reply still being written
@@ -29,10 +39,24 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             c.Messages.Where(m => m.Status != MessageStatus.Streaming).Sum(m => m.Cost ?? 0m));
 
     /// <param name="search">Matched case-insensitively against titles and message text.</param>
+    /// <exception cref="InvalidInputException">The page or its size is out of range, or the search text cannot be stored.</exception>
     public async Task<ConversationPage> ListAsync(string ownerId, int page = 1, int pageSize = 30, string? search = null, bool includeArchived = false, CancellationToken ct = default)
     {
-        page = Math.Max(page, 1);
-        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        if (page is < 1 or > MaxPage)
+        {
+            throw InvalidInputException.For("page", $"The page must be between 1 and {MaxPage}.");
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            throw InvalidInputException.For("pageSize", $"The page size must be between 1 and {MaxPageSize}.");
+        }
+
+        if (search is not null && (!StorableTextAttribute.IsStorable(search) || search.Length > 500))
+        {
+            throw InvalidInputException.For("search", "The search text is at most 500 characters, without NUL.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Conversations.AsNoTracking().Where(c => c.OwnerId == ownerId && (includeArchived || !c.Archived));
         if (!string.IsNullOrWhiteSpace(search))
@@ -93,8 +117,10 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
     }
 
     /// <returns>False when the conversation is not the caller's.</returns>
-    public async Task<bool> UpdateAsync(string ownerId, string id, string? title, bool? archived, CancellationToken ct = default)
+    /// <exception cref="InvalidInputException">The title breaks a rule; nothing was changed.</exception>
+    public async Task<bool> UpdateAsync(string ownerId, string id, ConversationUpdate update, CancellationToken ct = default)
     {
+        InvalidInputException.ThrowIfInvalid(update);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var conversation = await db.Conversations.SingleOrDefaultAsync(c => c.Id == id && c.OwnerId == ownerId, ct);
         if (conversation is null)
@@ -102,12 +128,12 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             return false;
         }
 
-        if (title is not null)
+        if (update.Title is { } title)
         {
             conversation.Title = title.Trim();
         }
 
-        conversation.Archived = archived ?? conversation.Archived;
+        conversation.Archived = update.Archived ?? conversation.Archived;
         conversation.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         return true;

@@ -1,9 +1,24 @@
+using System.ComponentModel.DataAnnotations;
 using CommandCenter.Services.Data;
+using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.Pricing;
 
-public sealed record PriceInput(string? Model, decimal? InputPerMTok, decimal? OutputPerMTok, int? ContextWindow, DateTimeOffset? EffectiveFrom);
+/// <summary>A price for a model from a date, as an admin adds it.</summary>
+public sealed record PriceInput(
+    [property: Required(AllowEmptyStrings = false, ErrorMessage = "The model name is required (at most 100 characters)."), StorableText,
+        TrimmedMaxLength(100, ErrorMessage = "The model name is required (at most 100 characters).")]
+    string? Model,
+    [property: Required(ErrorMessage = "The input price per million tokens is required and cannot be negative."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The input price per million tokens is required and cannot be negative.")]
+    decimal? InputPerMTok,
+    [property: Required(ErrorMessage = "The output price per million tokens is required and cannot be negative."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The output price per million tokens is required and cannot be negative.")]
+    decimal? OutputPerMTok,
+    [property: Range(1, 100_000_000, ErrorMessage = "The context window must be positive.")]
+    int? ContextWindow,
+    DateTimeOffset? EffectiveFrom);
 
 public sealed record PriceView(int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom);
 
@@ -28,35 +43,11 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
         return [.. rows.GroupBy(p => p.Model).Select(g => g.MaxBy(p => p.EffectiveFrom)!).OrderBy(p => p.Model, StringComparer.Ordinal)];
     }
 
-    /// <summary>Adds a price for a model (new or existing) from its effective date; returns the field errors when refused.</summary>
-    public async Task<(PriceView? Price, Dictionary<string, string[]> Errors)> AddAsync(PriceInput input, CancellationToken ct = default)
+    /// <summary>Adds a price for a model (new or existing) from its effective date.</summary>
+    /// <exception cref="InvalidInputException">A rule is broken, or the model has a price from that moment already.</exception>
+    public async Task<PriceView> AddAsync(PriceInput input, CancellationToken ct = default)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(input.Model) || input.Model.Trim().Length > 100)
-        {
-            errors["model"] = ["The model name is required (at most 100 characters)."];
-        }
-
-        if (input.InputPerMTok is not >= 0)
-        {
-            errors["inputPerMTok"] = ["The input price per million tokens is required and cannot be negative."];
-        }
-
-        if (input.OutputPerMTok is not >= 0)
-        {
-            errors["outputPerMTok"] = ["The output price per million tokens is required and cannot be negative."];
-        }
-
-        if (input.ContextWindow is <= 0)
-        {
-            errors["contextWindow"] = ["The context window must be positive."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return (null, errors);
-        }
-
+        InvalidInputException.ThrowIfInvalid(input);
         var price = new ModelPrice
         {
             Model = input.Model!.Trim(),
@@ -68,13 +59,12 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.ModelPrices.AnyAsync(p => p.Model == price.Model && p.EffectiveFrom == price.EffectiveFrom, ct))
         {
-            errors["effectiveFrom"] = [$"{price.Model} already has a price from {price.EffectiveFrom:O}."];
-            return (null, errors);
+            throw InvalidInputException.For("effectiveFrom", $"{price.Model} already has a price from {price.EffectiveFrom:O}.");
         }
 
         db.ModelPrices.Add(price);
         await db.SaveChangesAsync(ct);
-        return (View(price), errors);
+        return View(price);
     }
 
     public static PriceView View(ModelPrice p) => new(p.Id, p.Model, p.InputPerMTok, p.OutputPerMTok, p.ContextWindow, p.EffectiveFrom);

@@ -6,6 +6,7 @@ using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Traces;
+using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,11 +38,7 @@ public sealed partial class ReplyService(
 
     public async Task<LiveReply> StartAsync(string userId, SendMessageRequest request, CancellationToken ct = default)
     {
-        var errors = request.Validate();
-        if (errors.Count > 0)
-        {
-            throw new StreamStartException(StreamStartFailure.Invalid, "One or more fields are invalid.") { Errors = errors };
-        }
+        InvalidInputException.ThrowIfInvalid(request);
 
         if (live.IsDraining)
         {
@@ -149,11 +146,11 @@ public sealed partial class ReplyService(
         }
 
         var price = await prices.FindCurrentAsync(db, agent.Model, ct)
-            ?? throw StreamStartException.Invalid("agentId", $"Model {agent.Model} has no price; an admin must add one before agent {agent.Name} can be used.");
+            ?? throw InvalidInputException.For("agentId", $"Model {agent.Model} has no price; an admin must add one before agent {agent.Name} can be used.");
 
         var (conversation, history) = await LoadConversationAsync(db, userId, agent, request.ConversationId, text, now, ct);
         var prompt = ConversationHistory.Build(agent.SystemPrompt, history, text, price.ContextWindow, agent.MaxTokens)
-            ?? throw StreamStartException.Invalid("message", $"The message does not fit the context window of {agent.Model}.");
+            ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now);
         return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows);
@@ -184,7 +181,7 @@ public sealed partial class ReplyService(
             ?? throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Conversation with ID {conversationId} not found");
         if (conversation.AgentId != agent.Id)
         {
-            throw StreamStartException.Invalid("agentId", "A conversation keeps the agent it started with; send to that agent or start a new conversation.");
+            throw InvalidInputException.For("agentId", "A conversation keeps the agent it started with; send to that agent or start a new conversation.");
         }
 
         conversation.UpdatedAt = now;

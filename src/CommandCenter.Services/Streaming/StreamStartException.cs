@@ -2,7 +2,6 @@ namespace CommandCenter.Services.Streaming;
 
 public enum StreamStartFailure
 {
-    Invalid,
     NoApiKey,
     AgentNotFound,
     AgentInactive,
@@ -16,13 +15,13 @@ public enum StreamStartFailure
     AccountDisabled,
 }
 
-/// <summary>A message refused before its first event; nothing was streamed. The API maps <see cref="Failure"/> to a status code.</summary>
+/// <summary>
+/// A message refused before its first event; nothing was streamed. The API maps <see cref="Failure"/> to a status code.
+/// Bad input is refused with <see cref="Validation.InvalidInputException"/> instead, as everywhere.
+/// </summary>
 public sealed class StreamStartException(StreamStartFailure failure, string message) : Exception(message)
 {
     public StreamStartFailure Failure { get; } = failure;
-
-    /// <summary>Problems per field, for <see cref="StreamStartFailure.Invalid"/>.</summary>
-    public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
 
     /// <summary>For <see cref="StreamStartFailure.Upstream"/>: Anthropic's status code and error type.</summary>
     public int? UpstreamStatus { get; init; }
@@ -33,7 +32,4 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
 
     /// <summary>The trace that records the refused call, when one was written.</summary>
     public string? TraceId { get; init; }
-
-    internal static StreamStartException Invalid(string field, string error) =>
-        new(StreamStartFailure.Invalid, error) { Errors = new Dictionary<string, string[]> { [field] = [error] } };
 }

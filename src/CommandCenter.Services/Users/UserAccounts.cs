@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Validation;
@@ -9,8 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CommandCenter.Services.Users;
 
 public sealed record UserView(string Id, string Email, string Role, bool Disabled);
-
-public sealed record UserCreateResult(UserView? User, IReadOnlyDictionary<string, string[]> Errors);
 
 /// <summary>
 /// Accounts as admins manage them: no self-registration, so this is how operators arrive. A singleton that takes a
@@ -37,47 +34,30 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
         return [.. rows.Select(r => new UserView(r.Id, r.Email, r.Role ?? "", IsDisabled(r.LockoutEnd)))];
     }
 
-    public async Task<UserCreateResult> CreateAsync(string? email, string? password, string? role)
+    /// <summary>Creates a confirmed account with its role; Identity's password rules apply.</summary>
+    /// <exception cref="InvalidInputException">A rule is broken, or the email is taken.</exception>
+    public async Task<UserView> CreateAsync(NewUser input)
     {
-        var errors = new Dictionary<string, string[]>();
-        var canonicalRole = Roles.All.FirstOrDefault(r => string.Equals(r, role?.Trim(), StringComparison.OrdinalIgnoreCase));
-        if (string.IsNullOrWhiteSpace(email) || !new EmailAddressAttribute().IsValid(email))
-        {
-            errors["email"] = ["A valid email address is required."];
-        }
-
-        if (string.IsNullOrEmpty(password))
-        {
-            errors["password"] = ["A password is required."];
-        }
-
-        if (canonicalRole is null)
-        {
-            errors["role"] = [$"The role must be {string.Join(" or ", Roles.All)}."];
-        }
-
+        InvalidInputException.ThrowIfInvalid(input);
+        var email = input.Email!.Trim();
+        var role = Roles.All.First(r => string.Equals(r, input.Role!.Trim(), StringComparison.OrdinalIgnoreCase));
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        if (errors.Count == 0 && await users.FindByEmailAsync(email!) is not null)
+        if (await users.FindByEmailAsync(email) is not null)
         {
-            errors["email"] = [$"A user with the email {email} already exists."];
+            throw InvalidInputException.For("email", $"A user with the email {email} already exists.");
         }
 
-        if (errors.Count > 0)
-        {
-            return new UserCreateResult(null, errors);
-        }
-
-        var user = new ApplicationUser { UserName = email!.Trim(), Email = email.Trim(), EmailConfirmed = true };
-        var created = await users.CreateAsync(user, password!);
+        var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true };
+        var created = await users.CreateAsync(user, input.Password!);
         if (!created.Succeeded)
         {
             var field = created.Errors.All(e => e.Code.StartsWith("Password", StringComparison.Ordinal)) ? "password" : "email";
-            return new UserCreateResult(null, new Dictionary<string, string[]> { [field] = [.. created.Errors.Select(e => e.Description)] });
+            throw new InvalidInputException(new Dictionary<string, string[]> { [field] = [.. created.Errors.Select(e => e.Description)] });
         }
 
-        await users.AddToRoleAsync(user, canonicalRole!);
-        return new UserCreateResult(new UserView(user.Id, user.Email!, canonicalRole!, false), errors);
+        await users.AddToRoleAsync(user, role);
+        return new UserView(user.Id, user.Email!, role, false);
     }
 
     /// <summary>

@@ -15,17 +15,25 @@ public sealed class InvalidInputException(IReadOnlyDictionary<string, string[]> 
 
     public static InvalidInputException For(string field, string error) => new(new Dictionary<string, string[]> { [field] = [error] });
 
-    /// <summary>Checks <paramref name="request"/>'s DataAnnotations, the same rules its form shows as you type.</summary>
+    /// <summary>Checks <paramref name="request"/>'s DataAnnotations: what services do first, and what forms show before sending.</summary>
+    /// <param name="context">What rules that need more than the record read (<see cref="PricedModelAttribute.Among"/>).</param>
     /// <exception cref="InvalidInputException">Any rule is broken.</exception>
-    public static void ThrowIfInvalid(object request)
+    public static void ThrowIfInvalid(object request, IDictionary<object, object?>? context = null)
+    {
+        if (ErrorsOf(request, context) is { Count: > 0 } errors)
+        {
+            throw new InvalidInputException(errors);
+        }
+    }
+
+    /// <summary>The broken rules of <paramref name="request"/>'s DataAnnotations per camelCase field; empty when it is valid.</summary>
+    public static IReadOnlyDictionary<string, string[]> ErrorsOf(object request, IDictionary<object, object?>? context = null)
     {
         var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(request, new ValidationContext(request), results, validateAllProperties: true))
-        {
-            throw new InvalidInputException(results
-                .SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(member => (Field: JsonNamingPolicy.CamelCase.ConvertName(member), r.ErrorMessage)))
-                .GroupBy(e => e.Field, e => e.ErrorMessage ?? "The value is invalid.")
-                .ToDictionary(g => g.Key, g => g.ToArray()));
-        }
+        Validator.TryValidateObject(request, new ValidationContext(request, context), results, validateAllProperties: true);
+        return results
+            .SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(member => (Field: JsonNamingPolicy.CamelCase.ConvertName(member), r.ErrorMessage)))
+            .GroupBy(e => e.Field, e => e.ErrorMessage ?? "The value is invalid.")
+            .ToDictionary(g => g.Key, g => g.ToArray());
     }
 }

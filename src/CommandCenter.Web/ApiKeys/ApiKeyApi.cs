@@ -6,8 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommandCenter.Web.ApiKeys;
 
-internal sealed record SetApiKeyRequest(string? ApiKey);
-
 internal static class ApiKeyApi
 {
     public static RouteGroupBuilder MapApiKeyApi(this IEndpointRouteBuilder app)
@@ -23,13 +21,6 @@ internal static class ApiKeyApi
         return api;
     }
 
-    private static async Task<Results<Ok<ApiKeyStatus>, ValidationProblem>> SetKey(SetApiKeyRequest request, ClaimsPrincipal user, ApiKeyVault vault, CancellationToken ct)
-    {
-        if (ApiKeyVault.Validate(request.ApiKey) is { } error)
-        {
-            return ApiProblems.Validation(new Dictionary<string, string[]> { ["apiKey"] = [error] });
-        }
-
-        return TypedResults.Ok(await vault.SetAsync(user.UserId(), request.ApiKey!, ct));
-    }
+    private static async Task<Ok<ApiKeyStatus>> SetKey(AnthropicKeyInput request, ClaimsPrincipal user, ApiKeyVault vault, CancellationToken ct) =>
+        TypedResults.Ok(await vault.SetAsync(user.UserId(), request, ct));
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CommandCenter.Services.Data;
 using CommandCenter.Web.Http;
 using CommandCenter.Services.Users;
+using CommandCenter.Services.Validation;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.Data;
 using Microsoft.AspNetCore.Mvc;
@@ -16,6 +17,19 @@ internal static class AuthApi
     {
         return app.MapGroup("/api/auth")
             .MapIdentityApi<ApplicationUser>()
+            .AddEndpointFilter(async (context, next) =>
+            {
+                // Identity's request records carry no rules of ours: the same ones as an account's, checked here.
+                foreach (var (field, value) in context.Arguments.SelectMany(Credentials))
+                {
+                    if (value is not null && (!StorableTextAttribute.IsStorable(value) || value.Length > 256))
+                    {
+                        throw InvalidInputException.For(field, $"The {field} is at most 256 characters, without NUL.");
+                    }
+                }
+
+                return await next(context);
+            })
             .AddEndpointFilter(async (context, next) =>
             {
                 var http = context.HttpContext;
@@ -44,6 +58,13 @@ internal static class AuthApi
                 return result;
             });
     }
+
+    private static IEnumerable<(string Field, string? Value)> Credentials(object? argument) => argument switch
+    {
+        LoginRequest login => [("email", login.Email), ("password", login.Password), ("twoFactorCode", login.TwoFactorCode)],
+        RegisterRequest register => [("email", register.Email), ("password", register.Password)],
+        _ => [],
+    };
 
     /// <summary>Form posts of the Account pages.</summary>
     public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)

@@ -6,8 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommandCenter.Web.Conversations;
 
-internal sealed record UpdateConversationRequest(string? Title, bool? Archived);
-
 internal static class ConversationsApi
 {
     public static RouteGroupBuilder MapConversationsApi(this IEndpointRouteBuilder app)
@@ -27,21 +25,9 @@ internal static class ConversationsApi
     private static async Task<Results<Ok<ConversationDetail>, ProblemHttpResult>> GetConversation(string id, ClaimsPrincipal user, ConversationStore store, CancellationToken ct) =>
         await store.GetAsync(user.UserId(), id, ct) is { } detail ? TypedResults.Ok(detail) : NotFound(id);
 
-    private static async Task<Results<Ok<ConversationDetail>, ValidationProblem, ProblemHttpResult>> UpdateConversation(
-        string id, UpdateConversationRequest request, ClaimsPrincipal user, ConversationStore store, CancellationToken ct)
-    {
-        if (request.Title is { } title && (string.IsNullOrWhiteSpace(title) || title.Trim().Length > ConversationStore.MaxTitleLength))
-        {
-            return ApiProblems.Validation(new Dictionary<string, string[]> { ["title"] = [$"The title must be 1 to {ConversationStore.MaxTitleLength} characters."] });
-        }
-
-        if (!await store.UpdateAsync(user.UserId(), id, request.Title, request.Archived, ct))
-        {
-            return NotFound(id);
-        }
-
-        return TypedResults.Ok((await store.GetAsync(user.UserId(), id, ct))!);
-    }
+    private static async Task<Results<Ok<ConversationDetail>, ProblemHttpResult>> UpdateConversation(
+        string id, ConversationUpdate request, ClaimsPrincipal user, ConversationStore store, CancellationToken ct) =>
+        await store.UpdateAsync(user.UserId(), id, request, ct) ? TypedResults.Ok((await store.GetAsync(user.UserId(), id, ct))!) : NotFound(id);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteConversation(string id, ClaimsPrincipal user, ConversationStore store, CancellationToken ct) =>
         await store.DeleteAsync(user.UserId(), id, ct) ? TypedResults.NoContent() : NotFound(id);

@@ -51,6 +51,12 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
                 Detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message,
             },
             InvalidInputException invalid => new HttpValidationProblemDetails(invalid.Errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest, Detail = invalid.Message },
+            // The net under every rule: text the database cannot take (a NUL, a value longer than its column).
+            _ when exception.GetBaseException() is Npgsql.PostgresException { SqlState: "22021" or "22001" or "22P05" } => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "Bad request",
+                Detail = "The request contains text that cannot be stored: a NUL character, or a value longer than its field allows.",
+            },
             _ when DatabaseFailures.IsTransient(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = "The database is unavailable; try again in a moment.",

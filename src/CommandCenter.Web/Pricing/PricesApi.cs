@@ -15,9 +15,9 @@ internal static class PricesApi
         return api;
     }
 
-    private static async Task<Results<Created<PriceView>, ValidationProblem>> AddPrice(PriceInput input, PriceBook prices, CancellationToken ct)
+    private static async Task<Created<PriceView>> AddPrice(PriceInput input, PriceBook prices, CancellationToken ct)
     {
-        var (price, errors) = await prices.AddAsync(input, ct);
-        return price is not null ? TypedResults.Created($"/api/prices/{price.Id}", price) : ApiProblems.Validation(errors);
+        var price = await prices.AddAsync(input, ct);
+        return TypedResults.Created($"/api/prices/{price.Id}", price);
     }
 }

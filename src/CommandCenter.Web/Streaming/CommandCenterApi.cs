@@ -121,7 +121,6 @@ internal static class CommandCenterApi
 
     private static IResult ToProblem(StreamStartException e) => e.Failure switch
     {
-        StreamStartFailure.Invalid => ApiProblems.Validation(e.Errors),
         StreamStartFailure.NoApiKey or StreamStartFailure.AccountDisabled => ApiProblems.Error(StatusCodes.Status403Forbidden, e.Message),
         StreamStartFailure.AgentNotFound or StreamStartFailure.ConversationNotFound => ApiProblems.Error(StatusCodes.Status404NotFound, e.Message),
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),

@@ -6,8 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommandCenter.Web.Users;
 
-internal sealed record CreateUserRequest(string? Email, string? Password, string? Role);
-
 internal static class UsersApi
 {
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
@@ -20,10 +18,10 @@ internal static class UsersApi
         return api;
     }
 
-    private static async Task<Results<Created<UserView>, ValidationProblem>> CreateUser(CreateUserRequest request, UserAccounts accounts)
+    private static async Task<Created<UserView>> CreateUser(NewUser request, UserAccounts accounts)
     {
-        var result = await accounts.CreateAsync(request.Email, request.Password, request.Role);
-        return result.User is { } user ? TypedResults.Created($"/api/users/{user.Id}", user) : ApiProblems.Validation(result.Errors);
+        var user = await accounts.CreateAsync(request);
+        return TypedResults.Created($"/api/users/{user.Id}", user);
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> SetDisabled(string id, bool disabled, ClaimsPrincipal caller, UserAccounts accounts)

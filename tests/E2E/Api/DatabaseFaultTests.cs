@@ -71,6 +71,32 @@ public sealed class DatabaseFaultTests(RestartablePostgresApp app) : IClassFixtu
     }
 
     [Fact]
+    public async Task WithTheDatabaseDownTheApiAnswers503WithRetryAfterAsJson()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var agentId = await app.CreateAgentAsync();
+        await app.Server.StopAsync();
+        try
+        {
+            using var agents = await user.Client.GetAsync("/api/conversations", TestContext.Current.CancellationToken);
+            using var message = await user.SendAsync(agentId, "Anyone there?", ct: Ct);
+
+            foreach (var response in new[] { agents, message })
+            {
+                response.StatusCode.ShouldBe(System.Net.HttpStatusCode.ServiceUnavailable, response.RequestMessage!.RequestUri!.ToString());
+                response.Headers.RetryAfter.ShouldNotBeNull();
+                response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            }
+
+            app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+        }
+        finally
+        {
+            await app.Server.StartAgainAsync();
+        }
+    }
+
+    [Fact]
     public async Task AStalePooledConnectionAtSettleTimeIsRetriedAndTheReplyIsRecorded()
     {
         var (user, reading, traceId, release) = await HeldReplyAsync(new FakeUsage(50, 10));

@@ -2,6 +2,7 @@ using AngleSharp.Dom;
 using Bunit;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Validation;
 using CommandCenter.Web.Agents;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,10 +16,9 @@ public sealed class AgentDialogTests : BunitContext
     private static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
     private readonly List<AgentInput> _saved = [];
-    private Func<AgentInput, AgentSaveResult> _respond = input => new AgentSaveResult(
+    private Func<AgentInput, AgentView?> _respond = input =>
         new AgentView("agent-1", input.Name!.Trim(), input.Description ?? "", input.Model!, input.SystemPrompt ?? "",
-            input.MaxTokens ?? AgentInput.DefaultMaxTokens, input.Status!, Now, Now),
-        new Dictionary<string, string[]>());
+            input.MaxTokens ?? AgentInput.DefaultMaxTokens, input.Status!, Now, Now);
 
     private readonly IReadOnlyList<ModelPrice> _prices =
     [
@@ -199,7 +199,7 @@ public sealed class AgentDialogTests : BunitContext
     [Fact]
     public async Task DuplicateNameFromTheServerIsShownOnTheNameField()
     {
-        _respond = _ => new AgentSaveResult(null, new Dictionary<string, string[]> { ["name"] = ["An agent named 'Support bot' already exists."] });
+        _respond = _ => throw InvalidInputException.For("name", "An agent named 'Support bot' already exists.");
         var (cut, dialog) = await ShowAsync();
         await TypeAsync(cut, "agent-name", "Support bot");
         await PickModelAsync(cut, "claude-sonnet-4-5");
@@ -242,7 +242,7 @@ public sealed class AgentDialogTests : BunitContext
     [Fact]
     public async Task AgentDeletedMeanwhileIsReportedOnTheForm()
     {
-        _respond = _ => new AgentSaveResult(null, new Dictionary<string, string[]>(), NotFound: true);
+        _respond = _ => null;
         var agent = new AgentView("agent-7", "Researcher", "", "claude-sonnet-4-5", "", 1024, AgentStatus.Active, Now, Now);
         var (cut, dialog) = await ShowAsync(agent);
 

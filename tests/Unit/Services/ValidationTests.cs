@@ -1,16 +1,30 @@
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.ApiKeys;
 using CommandCenter.Services.Streaming;
+using CommandCenter.Services.Validation;
 
 namespace CommandCenter.Unit.Services;
+
+/// <summary>The rules of each request record, as services and forms apply them.</summary>
+internal static class Rules
+{
+    public static IReadOnlyDictionary<string, string[]> Errors(object request) => InvalidInputException.ErrorsOf(request);
+
+    /// <summary>An agent's rules, its model's price among them.</summary>
+    public static IReadOnlyDictionary<string, string[]> AgentErrors(AgentInput input, IReadOnlyCollection<string> pricedModels) =>
+        InvalidInputException.ErrorsOf(input, PricedModelAttribute.Among(pricedModels));
+
+    /// <summary>Why the key is refused, or null.</summary>
+    public static string? KeyError(string? key) => Errors(new AnthropicKeyInput(key)).Values.SelectMany(e => e).FirstOrDefault();
+}
 
 public sealed class SendMessageRequestValidationTests
 {
     [Fact]
     public void WellFormedRequestHasNoErrors()
     {
-        new SendMessageRequest("agent-1", null, "Hello").Validate().ShouldBeEmpty();
-        new SendMessageRequest("agent-1", "conversation-1", "Hello").Validate().ShouldBeEmpty();
+        Rules.Errors(new SendMessageRequest("agent-1", null, "Hello")).ShouldBeEmpty();
+        Rules.Errors(new SendMessageRequest("agent-1", "conversation-1", "Hello")).ShouldBeEmpty();
     }
 
     [Theory]
@@ -19,7 +33,7 @@ public sealed class SendMessageRequestValidationTests
     [InlineData("   ")]
     public void MissingAgentIdIsRejected(string? agentId)
     {
-        var errors = new SendMessageRequest(agentId, null, "Hello").Validate();
+        var errors = Rules.Errors(new SendMessageRequest(agentId, null, "Hello"));
 
         errors.Keys.ShouldBe(["agentId"]);
         errors["agentId"].ShouldHaveSingleItem().ShouldNotBeNullOrWhiteSpace();
@@ -32,7 +46,7 @@ public sealed class SendMessageRequestValidationTests
     [InlineData("\n\t \r\n")]
     public void MissingOrBlankMessageIsRejected(string? message)
     {
-        var errors = new SendMessageRequest("agent-1", null, message).Validate();
+        var errors = Rules.Errors(new SendMessageRequest("agent-1", null, message));
 
         errors.Keys.ShouldBe(["message"]);
         errors["message"].ShouldHaveSingleItem().ShouldNotBeNullOrWhiteSpace();
@@ -41,7 +55,7 @@ public sealed class SendMessageRequestValidationTests
     [Fact]
     public void BothMissingReportsBoth()
     {
-        new SendMessageRequest(null, null, null).Validate().Keys.ShouldBe(["agentId", "message"], ignoreOrder: true);
+        Rules.Errors(new SendMessageRequest(null, null, null)).Keys.ShouldBe(["agentId", "message"], ignoreOrder: true);
     }
 
     [Fact]
@@ -49,18 +63,26 @@ public sealed class SendMessageRequestValidationTests
     {
         SendMessageRequest.MaxMessageLength.ShouldBe(32_000);
 
-        new SendMessageRequest("agent-1", null, new string('x', 32_000)).Validate().ShouldBeEmpty();
+        Rules.Errors(new SendMessageRequest("agent-1", null, new string('x', 32_000))).ShouldBeEmpty();
     }
 
     [Fact]
-    public void MessageOneOverTheLimitIsRejectedWithItsLength()
+    public void MessageOneOverTheLimitIsRejectedNamingTheLimit()
     {
-        var errors = new SendMessageRequest("agent-1", null, new string('x', 32_001)).Validate();
+        var errors = Rules.Errors(new SendMessageRequest("agent-1", null, new string('x', 32_001)));
 
         errors.Keys.ShouldBe(["message"]);
-        var error = errors["message"].ShouldHaveSingleItem();
-        error.ShouldContain("32001");
-        error.ShouldContain("32000");
+        errors["message"].ShouldHaveSingleItem().ShouldContain("32000");
+    }
+
+    [Fact]
+    public void TextPostgresCannotStoreIsRejected()
+    {
+        // Built here: theory data would not carry half a surrogate pair through serialization.
+        foreach (var message in (string[])["nul\0inside", "half a pair " + '\ud83d', '\ude00' + " the other half", "a whole pair \ud83d\ude00 is fine"])
+        {
+            Rules.Errors(new SendMessageRequest("agent-1", null, message)).Keys.ShouldBe(message.StartsWith("a whole", StringComparison.Ordinal) ? [] : ["message"], message);
+        }
     }
 
     [Theory]
@@ -68,13 +90,13 @@ public sealed class SendMessageRequestValidationTests
     [InlineData(" ")]
     public void BlankConversationIdIsRejected(string conversationId)
     {
-        new SendMessageRequest("agent-1", conversationId, "Hello").Validate().Keys.ShouldBe(["conversationId"]);
+        Rules.Errors(new SendMessageRequest("agent-1", conversationId, "Hello")).Keys.ShouldBe(["conversationId"]);
     }
 
     [Fact]
     public void NullConversationIdStartsANewConversation()
     {
-        new SendMessageRequest("agent-1", null, "Hello").Validate().ShouldNotContainKey("conversationId");
+        Rules.Errors(new SendMessageRequest("agent-1", null, "Hello")).ShouldNotContainKey("conversationId");
     }
 }
 
@@ -87,13 +109,13 @@ public sealed class AgentInputValidationTests
     [Fact]
     public void ValidInputHasNoErrors()
     {
-        Valid.Validate(PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid, PricedModels).ShouldBeEmpty();
     }
 
     [Fact]
     public void OptionalFieldsMayBeLeftOut()
     {
-        new AgentInput("Bot", null, "claude-haiku-4-5", null, null, null).Validate(PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(new AgentInput("Bot", null, "claude-haiku-4-5", null, null, null), PricedModels).ShouldBeEmpty();
     }
 
     [Theory]
@@ -102,21 +124,21 @@ public sealed class AgentInputValidationTests
     [InlineData("  \t ")]
     public void NameIsRequired(string? name)
     {
-        (Valid with { Name = name }).Validate(PricedModels).Keys.ShouldBe(["name"]);
+        Rules.AgentErrors(Valid with { Name = name }, PricedModels).Keys.ShouldBe(["name"]);
     }
 
     [Fact]
     public void NameLengthIsCountedAfterTrimming()
     {
-        (Valid with { Name = "  " + new string('n', 100) + "  " }).Validate(PricedModels).ShouldBeEmpty();
-        (Valid with { Name = new string('n', 101) }).Validate(PricedModels).Keys.ShouldBe(["name"]);
+        Rules.AgentErrors(Valid with { Name = "  " + new string('n', 100) + "  " }, PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { Name = new string('n', 101) }, PricedModels).Keys.ShouldBe(["name"]);
     }
 
     [Fact]
     public void DescriptionOverTheLimitIsRejected()
     {
-        (Valid with { Description = new string('d', 1_000) }).Validate(PricedModels).ShouldBeEmpty();
-        (Valid with { Description = new string('d', 1_001) }).Validate(PricedModels).Keys.ShouldBe(["description"]);
+        Rules.AgentErrors(Valid with { Description = new string('d', 1_000) }, PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { Description = new string('d', 1_001) }, PricedModels).Keys.ShouldBe(["description"]);
     }
 
     [Theory]
@@ -125,13 +147,13 @@ public sealed class AgentInputValidationTests
     [InlineData("   ")]
     public void ModelIsRequired(string? model)
     {
-        (Valid with { Model = model }).Validate(PricedModels).Keys.ShouldBe(["model"]);
+        Rules.AgentErrors(Valid with { Model = model }, PricedModels).Keys.ShouldBe(["model"]);
     }
 
     [Fact]
     public void UnknownModelIsRejectedListingThePricedModels()
     {
-        var errors = (Valid with { Model = "gpt-4o" }).Validate(PricedModels);
+        var errors = Rules.AgentErrors(Valid with { Model = "gpt-4o" }, PricedModels);
 
         errors.Keys.ShouldBe(["model"]);
         var error = errors["model"].ShouldHaveSingleItem();
@@ -145,15 +167,15 @@ public sealed class AgentInputValidationTests
     [Fact]
     public void ModelNamesAreCaseSensitiveButTrimmed()
     {
-        (Valid with { Model = "  claude-opus-4-6 " }).Validate(PricedModels).ShouldBeEmpty();
-        (Valid with { Model = "Claude-Opus-4-6" }).Validate(PricedModels).Keys.ShouldBe(["model"]);
+        Rules.AgentErrors(Valid with { Model = "  claude-opus-4-6 " }, PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { Model = "Claude-Opus-4-6" }, PricedModels).Keys.ShouldBe(["model"]);
     }
 
     [Fact]
     public void SystemPromptOverTheLimitIsRejected()
     {
-        (Valid with { SystemPrompt = new string('s', 20_000) }).Validate(PricedModels).ShouldBeEmpty();
-        (Valid with { SystemPrompt = new string('s', 20_001) }).Validate(PricedModels).Keys.ShouldBe(["systemPrompt"]);
+        Rules.AgentErrors(Valid with { SystemPrompt = new string('s', 20_000) }, PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { SystemPrompt = new string('s', 20_001) }, PricedModels).Keys.ShouldBe(["systemPrompt"]);
     }
 
     [Theory]
@@ -163,7 +185,7 @@ public sealed class AgentInputValidationTests
     [InlineData(int.MaxValue)]
     public void MaxTokensOutOfRangeIsRejected(int maxTokens)
     {
-        (Valid with { MaxTokens = maxTokens }).Validate(PricedModels).Keys.ShouldBe(["maxTokens"]);
+        Rules.AgentErrors(Valid with { MaxTokens = maxTokens }, PricedModels).Keys.ShouldBe(["maxTokens"]);
     }
 
     [Theory]
@@ -171,7 +193,7 @@ public sealed class AgentInputValidationTests
     [InlineData(64_000)]
     public void MaxTokensAtTheBoundsIsAccepted(int maxTokens)
     {
-        (Valid with { MaxTokens = maxTokens }).Validate(PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { MaxTokens = maxTokens }, PricedModels).ShouldBeEmpty();
     }
 
     [Theory]
@@ -181,14 +203,12 @@ public sealed class AgentInputValidationTests
     [InlineData(" inactive ")]
     public void StatusIsCaseInsensitive(string status)
     {
-        (Valid with { Status = status }).Validate(PricedModels).ShouldBeEmpty();
+        Rules.AgentErrors(Valid with { Status = status }, PricedModels).ShouldBeEmpty();
     }
 
     [Theory]
-    [InlineData("", null)]
     [InlineData("active", AgentStatus.Active)]
     [InlineData(" Inactive ", AgentStatus.Inactive)]
-    [InlineData("paused", null)]
     public void StatusNormalizesToItsConstant(string status, string? expected)
     {
         AgentInput.NormalizeStatus(status).ShouldBe(expected);
@@ -201,13 +221,13 @@ public sealed class AgentInputValidationTests
     [InlineData("ACTIVE!")]
     public void UnknownStatusIsRejected(string status)
     {
-        (Valid with { Status = status }).Validate(PricedModels).Keys.ShouldBe(["status"]);
+        Rules.AgentErrors(Valid with { Status = status }, PricedModels).Keys.ShouldBe(["status"]);
     }
 
     [Fact]
     public void EveryFieldErrorIsKeyedByItsCamelCaseName()
     {
-        var errors = new AgentInput(" ", new string('d', 1_001), "unknown", new string('s', 20_001), 0, "paused").Validate(PricedModels);
+        var errors = Rules.AgentErrors(new AgentInput(" ", new string('d', 1_001), "unknown", new string('s', 20_001), 0, "paused"), PricedModels);
 
         errors.Keys.ShouldBe(["name", "description", "model", "systemPrompt", "maxTokens", "status"], ignoreOrder: true);
         errors.Values.ShouldAllBe(messages => messages.Length == 1 && !string.IsNullOrWhiteSpace(messages[0]));
@@ -221,7 +241,7 @@ public sealed class ApiKeyValidationTests
     [Fact]
     public void NormalKeyIsAccepted()
     {
-        ApiKeyVault.Validate(NormalKey).ShouldBeNull();
+        Rules.KeyError(NormalKey).ShouldBeNull();
     }
 
     [Theory]
@@ -229,7 +249,7 @@ public sealed class ApiKeyValidationTests
     [InlineData("")]
     public void EmptyKeyIsRejected(string? key)
     {
-        ApiKeyVault.Validate(key).ShouldNotBeNull().ShouldContain("required");
+        Rules.KeyError(key).ShouldNotBeNull().ShouldContain("required");
     }
 
     [Theory]
@@ -243,7 +263,7 @@ public sealed class ApiKeyValidationTests
     [InlineData("        ")]
     public void WhitespaceAnywhereIsRejected(string key)
     {
-        ApiKeyVault.Validate(key).ShouldNotBeNull();
+        Rules.KeyError(key).ShouldNotBeNull();
     }
 
     [Theory]
@@ -253,21 +273,21 @@ public sealed class ApiKeyValidationTests
     [InlineData("sk-ant-api03\u009babcdef")]
     public void ControlCharactersAreRejected(string key)
     {
-        ApiKeyVault.Validate(key).ShouldNotBeNull();
+        Rules.KeyError(key).ShouldNotBeNull();
     }
 
     [Fact]
     public void KeyOverTheLimitIsRejected()
     {
-        ApiKeyVault.Validate(new string('k', 256)).ShouldBeNull();
-        ApiKeyVault.Validate(new string('k', 257)).ShouldNotBeNull().ShouldContain("256");
+        Rules.KeyError(new string('k', 256)).ShouldBeNull();
+        Rules.KeyError(new string('k', 257)).ShouldNotBeNull().ShouldContain("256");
     }
 
     [Fact]
     public void TooShortKeyIsRejected()
     {
-        ApiKeyVault.Validate("sk-ant-").ShouldNotBeNull();
-        ApiKeyVault.Validate("sk-ant-x").ShouldBeNull();
+        Rules.KeyError("sk-ant-").ShouldNotBeNull();
+        Rules.KeyError("sk-ant-x").ShouldBeNull();
     }
 
     [Theory]
@@ -275,7 +295,7 @@ public sealed class ApiKeyValidationTests
     [InlineData("sk-ant")]
     public void ErrorsNeverEchoTheKey(string key)
     {
-        var error = ApiKeyVault.Validate(key).ShouldNotBeNull();
+        var error = Rules.KeyError(key).ShouldNotBeNull();
 
         error.ShouldNotContain(key);
         error.ShouldNotContain("sk-ant");
