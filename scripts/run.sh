@@ -45,6 +45,31 @@ if [ -z "${Seed__AdminEmail:-}" ]; then
   password_note=" (stored in .data/admin-password)"
 fi
 
+# --- the certificate that encrypts the Data Protection key ring (users' Anthropic keys) at rest
+if [ -z "${DataProtection__CertificatePath:-}" ]; then
+  certfile="$cc_root/.data/dataprotection.pfx"
+  certpwfile="$cc_root/.data/dataprotection-password"
+  if [ ! -s "$certfile" ] || [ ! -s "$certpwfile" ]; then
+    if ! command -v openssl >/dev/null 2>&1; then
+      cc_log "openssl not found; installing it with apt-get…"
+      cc_apt_install openssl
+    fi
+    cc_log "creating the Data Protection certificate (.data/dataprotection.pfx)"
+    mkdir -p "$cc_root/.data"
+    work="$(mktemp -d)"
+    (umask 077
+      head -c 32 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' >"$certpwfile"
+      openssl req -x509 -newkey rsa:3072 -sha256 -days 3650 -nodes -subj "/CN=Command Center Data Protection" \
+        -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+      openssl pkcs12 -export -inkey "$work/key.pem" -in "$work/cert.pem" -out "$certfile" -passout "file:$certpwfile")
+    rm -rf "$work"
+  fi
+  chmod 600 "$certfile" "$certpwfile"
+  export DataProtection__CertificatePath="$certfile"
+  DataProtection__CertificatePassword="$(cat "$certpwfile")"
+  export DataProtection__CertificatePassword
+fi
+
 # --- fake Anthropic upstream
 fake_pid=""
 stop_fake() {

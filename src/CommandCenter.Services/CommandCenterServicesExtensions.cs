@@ -37,9 +37,7 @@ public static class CommandCenterServicesExtensions
             .AddInterceptors([new BrokenConnectionInterceptor(), .. sp.GetServices<IInterceptor>()]));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CommandCenterDbContext>>().CreateDbContext());
 
-        services.AddDataProtection()
-            .SetApplicationName("CommandCenter")
-            .PersistKeysToDbContext<CommandCenterDbContext>();
+        services.AddProtectedKeyRing(builder.Configuration);
 
         services.AddOptions<AnthropicOptions>().BindConfiguration(AnthropicOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
