@@ -211,6 +211,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
             if (scenario.ChunkDelay > TimeSpan.Zero) await Task.Delay(scenario.ChunkDelay, ct);
             await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "text_delta", ["text"] = chunks[sent] });
+            request.TextDeltaWritten();
 
             if (sent == 0 && scenario.UnknownEvent)
             {

@@ -45,6 +45,19 @@ public sealed class RecordedRequest
     /// <summary>True if the client disconnected before the fake finished writing (a deliberate drop is not the client's doing).</summary>
     public bool ClientAborted => _clientAborted;
 
+    private readonly List<DateTimeOffset> _textDeltasWritten = [];
+
+    /// <summary>When each <c>text_delta</c> was handed to the network, in order.</summary>
+    public IReadOnlyList<DateTimeOffset> TextDeltasWrittenAt
+    {
+        get { lock (_textDeltasWritten) return [.. _textDeltasWritten]; }
+    }
+
+    internal void TextDeltaWritten()
+    {
+        lock (_textDeltasWritten) _textDeltasWritten.Add(DateTimeOffset.UtcNow);
+    }
+
     private readonly Lock _pingsGate = new();
     private readonly List<(int Count, TaskCompletionSource Reached)> _pingWaiters = [];
     private int _pingsWhileHolding;

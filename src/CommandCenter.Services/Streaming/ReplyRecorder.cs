@@ -41,6 +41,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         try
         {
             await WithRetriesAsync(rows, (db, attempt) => InsertAsync(db, rows, attempt, ct), ct);
+            LogStartRecorded(logger, rows.Trace.Id, rows.Trace.OwnerId, rows.Trace.Status);
         }
         catch (Exception e) when (e is StreamStartException or ReplyNotRecordedException)
         {
@@ -152,6 +153,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId} of user {UserId} recorded as {Status}")]
+    private static partial void LogStartRecorded(ILogger logger, string traceId, string userId, string status);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId} {Status}: {InputTokens} in, {OutputTokens} out, ${Cost}, {DurationMs} ms")]
     private static partial void LogSettled(ILogger logger, string traceId, string status, int inputTokens, int outputTokens, decimal cost, int durationMs);

@@ -38,8 +38,7 @@ public sealed class DatabaseFaultTests(RestartablePostgresApp app) : IClassFixtu
         var agentId = await app.CreateAgentAsync();
         var response = await user.SendAsync(agentId, "Say it all", ct: Ct);
         var events = SseReader.ReadAllAsync(response, Ct);
-        var trace = await Eventually.SingleAsync(app.Database, "SELECT id FROM task_trace WHERE \"ownerId\" = $1", user.Id);
-        return (user, events, (string)trace["id"]!, release);
+        return (user, events, await app.TraceStartedAsync(user.Id), release);
     }
 
     [Fact]

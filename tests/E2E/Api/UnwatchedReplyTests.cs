@@ -32,7 +32,7 @@ public sealed class UnwatchedReplyTests(ShortGraceApp app) : IClassFixture<Short
         await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         upstream.ClientAborted.ShouldBeTrue("the grace period ran out and the call to Anthropic was closed");
 
-        var trace = await Eventually.SingleAsync(app.Database, "SELECT status, \"totalCost\" FROM task_trace WHERE id = $1 AND status <> 'running'", traceId);
+        var trace = await app.TraceEndedAsync(traceId);
         trace["status"].ShouldBe("cancelled");
         var session = await app.Database.SingleAsync("SELECT \"tokensIn\", error FROM trace_sessions WHERE \"taskTraceId\" = $1", traceId);
         session["tokensIn"].ShouldBe(55);

@@ -135,7 +135,7 @@ public sealed class UnwatchedReplyUiTests(BrowserFixture browser, ShortGraceApp 
         var upstream = App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
         await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         upstream.ClientAborted.ShouldBeTrue();
-        var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
+        var trace = await App.TraceEndedAsync(await App.TraceStartedAsync(user.Id));
         trace["status"].ShouldBe("cancelled");
         (await App.Database.SingleAsync("SELECT content FROM messages WHERE role = 'assistant' AND \"taskTraceId\" = $1", (string)(await App.Database.SingleAsync("SELECT id FROM task_trace WHERE \"ownerId\" = $1", user.Id))["id"]!))["content"].ShouldBe("Nobody reads ");
     }

@@ -79,7 +79,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
         var upstream = App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
         await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         upstream.ClientAborted.ShouldBeTrue();
-        var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
+        var trace = await App.TraceEndedAsync(await App.TraceStartedAsync(user.Id));
         trace["status"].ShouldBe("cancelled");
     }
 
@@ -96,7 +96,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
         await Expect(Page.GetByTestId("key-status")).ToBeVisibleAsync();
 
         release.SetResult();
-        var trace = await Eventually.SingleAsync(App.Database, "SELECT status FROM task_trace WHERE \"ownerId\" = $1 AND status <> 'running'", user.Id);
+        var trace = await App.TraceEndedAsync(await App.TraceStartedAsync(user.Id));
         trace["status"].ShouldBe("completed");
         await Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
 

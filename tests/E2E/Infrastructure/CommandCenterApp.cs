@@ -86,6 +86,20 @@ public class CommandCenterApp : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The id of the user's first trace, once its start is stored (the app logs it).</summary>
+    public async Task<string> TraceStartedAsync(string userId)
+    {
+        var line = await Logs.WaitForAsync(l => l.Contains($" of user {userId} recorded as "), TimeSpan.FromSeconds(30));
+        return System.Text.RegularExpressions.Regex.Match(line, "Trace (\\w+) of user").Groups[1].Value;
+    }
+
+    /// <summary>The trace's row, once its end is stored (the app logs it).</summary>
+    public async Task<Dictionary<string, object?>> TraceEndedAsync(string traceId)
+    {
+        await Logs.WaitForAsync(l => System.Text.RegularExpressions.Regex.IsMatch(l, $"Trace {traceId} (completed|failed|cancelled):"), TimeSpan.FromSeconds(30));
+        return await Database.SingleAsync("SELECT * FROM task_trace WHERE id = $1", traceId);
+    }
+
     public HttpClient CreateClient(string? accessToken = null)
     {
         // Like a browser, close the connection at once when a response is abandoned (no draining first).

@@ -4,9 +4,11 @@ using System.Text.Json;
 
 namespace CommandCenter.E2E.Infrastructure;
 
-/// <summary>One SSE event as a client received it: its type, data and <c>id:</c>, and when it arrived.</summary>
+/// <summary>One SSE event as a client received it: its type, data and <c>id:</c>, and when it arrived (since reading began, and by the clock).</summary>
 public sealed record ReceivedEvent(string Type, JsonElement Data, TimeSpan At, long Id)
 {
+    public DateTimeOffset ReceivedAt { get; } = DateTimeOffset.UtcNow;
+
     public string Text => Data.GetProperty("text").GetString()!;
 }
 
