@@ -20,7 +20,8 @@ public sealed record ConversationPage(IReadOnlyList<ConversationSummary> Items, 
 
 /// <summary>What a rename or (un)archive changes; a field left null stays as it is.</summary>
 public sealed record ConversationUpdate(
-    [property: StorableText, RegularExpression(@"(?s).*\S.*", ErrorMessage = "The title must be 1 to 200 characters."),
+    [property: StorableText, MinLength(1, ErrorMessage = "The title must be 1 to 200 characters."),
+        RegularExpression(@"(?s).*\S.*", ErrorMessage = "The title must be 1 to 200 characters."),
         TrimmedMaxLength(ConversationStore.MaxTitleLength, ErrorMessage = "The title must be 1 to 200 characters.")]
     string? Title,
     bool? Archived);

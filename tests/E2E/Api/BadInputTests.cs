@@ -37,8 +37,11 @@ public sealed class BadInputTests(CommandCenterApp app) : IClassFixture<CommandC
         (await app.Database.QueryAsync("SELECT 1 FROM agents WHERE name LIKE 'Bad%'")).ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task ANulInAConversationTitleIs400AndTheTitleStays()
+    [Theory]
+    [InlineData("new\0title")]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task ATitleThatIsEmptyOrHasANulIs400AndTheTitleStays(string title)
     {
         var agentId = await app.CreateAgentAsync();
         using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
@@ -48,7 +51,7 @@ public sealed class BadInputTests(CommandCenterApp app) : IClassFixture<CommandC
         }
 
         var id = (string)(await app.Database.SingleAsync("SELECT id FROM conversations WHERE \"ownerId\" = $1", user.Id))["id"]!;
-        using var response = await user.Client.PatchAsJsonAsync($"/api/conversations/{id}", new { title = "new\0title" }, Ct);
+        using var response = await user.Client.PatchAsJsonAsync($"/api/conversations/{id}", new { title }, Ct);
 
         await FieldRefusedAsync(response, "title");
         (await app.Database.SingleAsync("SELECT title FROM conversations WHERE id = $1", id))["title"].ShouldBe("Keep this title");
