@@ -49,6 +49,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         get { lock (_lock) return [.. _requests]; }
     }
 
+    /// <summary>Drops the requests recorded so far (a long load run would otherwise keep them all).</summary>
+    public void ForgetRequests()
+    {
+        lock (_lock) _requests.Clear();
+    }
+
     /// <summary>The requests that carried <paramref name="apiKey"/>, in arrival order.</summary>
     public IReadOnlyList<RecordedRequest> RequestsFor(string apiKey) => [.. Requests.Where(r => r.ApiKey == apiKey)];
 

@@ -4,7 +4,7 @@ using CommandCenter.FakeAnthropic;
 namespace CommandCenter.E2E.Api;
 
 /// <summary>The app on a PostgreSQL server of its own, which the tests stop and start.</summary>
-public sealed class RestartablePostgresApp : CommandCenterApp
+public class RestartablePostgresApp : CommandCenterApp
 {
     public PrivatePostgres Server { get; private set; } = null!;
 

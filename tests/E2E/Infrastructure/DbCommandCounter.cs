@@ -11,6 +11,8 @@ public sealed class DbCommandCounter : DbCommandInterceptor
 
     public IReadOnlyList<string> Commands => [.. _commands];
 
+    public void Clear() => _commands.Clear();
+
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken ct = default)
     {
         _commands.Enqueue(command.CommandText);

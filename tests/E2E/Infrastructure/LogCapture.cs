@@ -12,6 +12,8 @@ public sealed class LogCapture : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    public void Clear() => _lines.Clear();
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
 
     /// <summary>Completes with the first line, already written or still to come, that <paramref name="match"/> accepts.</summary>
