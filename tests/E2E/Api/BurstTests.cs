@@ -4,7 +4,7 @@ using CommandCenter.FakeAnthropic;
 
 namespace CommandCenter.E2E.Api;
 
-/// <summary>The app with a pool of 4 connections and no message rate limit, so one user can burst.</summary>
+/// <summary>The app with a pool of 4 connections and no message rate or live-reply cap, so one user can burst.</summary>
 public sealed class SmallPoolApp : CommandCenterApp
 {
     public const int PoolSize = 4;
@@ -13,6 +13,7 @@ public sealed class SmallPoolApp : CommandCenterApp
     [
         new("ConnectionStrings:CommandCenter", Database.ConnectionString + $";Maximum Pool Size={PoolSize}"),
         new("RateLimits:MessagesPerMinute", "100000"),
+        new("RateLimits:ConcurrentRepliesPerUser", "1000"),
     ];
 }
 
