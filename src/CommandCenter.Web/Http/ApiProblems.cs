@@ -15,12 +15,6 @@ internal static class ApiProblems
         return TypedResults.Problem(detail: error, statusCode: status, extensions: all);
     }
 
-    public static ValidationProblem Validation(IReadOnlyDictionary<string, string[]> errors)
-    {
-        var summary = string.Join(" ", errors.SelectMany(e => e.Value));
-        return TypedResults.ValidationProblem(errors, detail: summary, extensions: new Dictionary<string, object?> { ["error"] = summary });
-    }
-
     /// <summary>Problem details written by the framework (status code pages, exceptions) get the <c>error</c> string too.</summary>
     public static void AddErrorString(ProblemDetailsContext context)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Streaming;
+using CommandCenter.Services.Validation;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,12 +51,12 @@ internal static class CommandCenterApi
         {
             if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out from))
             {
-                return ApiProblems.Validation(new Dictionary<string, string[]> { ["Last-Event-ID"] = ["Last-Event-ID must be the number of an event of this reply."] });
+                throw InvalidInputException.For("Last-Event-ID", "Last-Event-ID must be the number of an event of this reply.");
             }
         }
         else if (after is < 0)
         {
-            return ApiProblems.Validation(new Dictionary<string, string[]> { ["after"] = ["after must be 0 or the number of an event of this reply."] });
+            throw InvalidInputException.For("after", "after must be 0 or the number of an event of this reply.");
         }
         else
         {
@@ -69,10 +70,7 @@ internal static class CommandCenterApi
 
         if (from > reply.LastEventId)
         {
-            return ApiProblems.Validation(new Dictionary<string, string[]>
-            {
-                [lastEventId is null ? "after" : "Last-Event-ID"] = [$"This reply has no event {from} yet; its last is {reply.LastEventId}."],
-            });
+            throw InvalidInputException.For(lastEventId is null ? "after" : "Last-Event-ID", $"This reply has no event {from} yet; its last is {reply.LastEventId}.");
         }
 
         return new ServerSentEventsStreamResult(reply.WatchAsync(from), options.Value.HeartbeatInterval);
