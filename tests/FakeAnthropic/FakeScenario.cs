@@ -12,6 +12,9 @@ public sealed record FakeScenario
     /// <summary>Pause before the response headers are sent.</summary>
     public TimeSpan FirstByteDelay { get; init; }
 
+    /// <summary>Sends nothing, not even the response headers, until this completes.</summary>
+    public Task? FirstByteGate { get; init; }
+
     /// <summary>Usage to report; null computes input ≈ request body chars / 4 and output = <see cref="Chunks"/> count.</summary>
     public FakeUsage? Usage { get; init; }
 

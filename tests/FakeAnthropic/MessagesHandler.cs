@@ -75,6 +75,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
         var scenario = scenarioFor(request);
         if (scenario.FirstByteDelay > TimeSpan.Zero) await Task.Delay(scenario.FirstByteDelay, ct);
+        if (scenario.FirstByteGate is { } gate) await gate.WaitAsync(ct);
 
         if (scenario.FailStatus is { } status)
         {

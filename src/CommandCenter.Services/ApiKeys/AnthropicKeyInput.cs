@@ -8,4 +8,8 @@ public sealed record AnthropicKeyInput(
         MinLength(8, ErrorMessage = "An API key is at least 8 characters."),
         MaxLength(ApiKeyVault.MaxKeyLength, ErrorMessage = "An API key is at most 256 characters."),
         RegularExpression(@"^[^\s\p{C}]*$", ErrorMessage = "An API key cannot contain spaces or control characters.")]
-    string? ApiKey);
+    string? ApiKey)
+{
+    /// <summary>Never the key, whoever logs this.</summary>
+    public override string ToString() => "AnthropicKeyInput { ApiKey = *** }";
+}

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using CommandCenter.Services.Data;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +44,7 @@ internal static partial class KeyRingProtection
             var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, settings.CertificatePassword, X509KeyStorageFlags.EphemeralKeySet);
             // New keys are encrypted with it; keys it encrypted can be read with it even when it is no longer in a store.
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+            services.AddHostedService<KeysFromBeforeTheCertificateWarning>();
         }
         else
         {
@@ -60,6 +62,28 @@ internal static partial class KeyRingProtection
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
+
+    /// <summary>Keys made before a certificate was configured stay in the clear: the ring cannot encrypt them afterwards.</summary>
+    private sealed partial class KeysFromBeforeTheCertificateWarning(IDbContextFactory<CommandCenterDbContext> dbFactory, ILogger<KeysFromBeforeTheCertificateWarning> logger)
+        : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var clear = await db.DataProtectionKeys.CountAsync(k => k.Xml != null && !k.Xml.Contains("encryptedSecret"), ct);
+            if (clear > 0)
+            {
+                LogKeysInTheClear(logger, clear);
+            }
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message =
+        "{Count} keys of the Data Protection key ring were stored before the certificate was configured and are readable from a database dump, " +
+        "as are the Anthropic keys they protect. Revoke them (new keys are encrypted) and have users enter their Anthropic keys again.")]
+    private static partial void LogKeysInTheClear(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Critical, Message =
         "The Data Protection key ring is stored in PostgreSQL unencrypted: anyone with a database dump can decrypt every user's Anthropic key. " +

@@ -31,6 +31,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
 {
     public const int MaxPageSize = 100;
     public const int MaxPage = 1_000_000;
+    public const int MaxSearchLength = 500;
     public const int MaxTitleLength = 200;
 
     // A conversation with its message count and total cost, computed by the database. A reply still being written
@@ -53,9 +54,9 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             throw InvalidInputException.For("pageSize", $"The page size must be between 1 and {MaxPageSize}.");
         }
 
-        if (search is not null && (!StorableTextAttribute.IsStorable(search) || search.Length > 500))
+        if (search is not null && (!StorableTextAttribute.IsStorable(search) || search.Length > MaxSearchLength))
         {
-            throw InvalidInputException.For("search", "The search text is at most 500 characters, without NUL.");
+            throw InvalidInputException.For("search", $"The search text is at most {MaxSearchLength} characters, without NUL.");
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -17,7 +17,8 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     private readonly ConcurrentDictionary<string, LiveReply> _byMessage = new();
     private readonly ConcurrentDictionary<string, Reservation> _answering = new(); // by conversation, from reservation until finished
     private readonly Lock _reserving = new();
-    private readonly Dictionary<string, int> _liveByOwner = []; // reservations and live replies per user; under _reserving
+    private readonly HashSet<Reservation> _reservations = []; // from Reserve to Release; under _reserving
+    private readonly Dictionary<string, int> _liveByOwner = []; // the same, counted per user; under _reserving
     private readonly CancellationTokenSource _abandonRecording = new();
     private volatile bool _draining;
 
@@ -65,15 +66,23 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
             }
 
             _liveByOwner[ownerId] = live + 1;
+            _reservations.Add(reservation);
             return reservation;
         }
     }
 
-    /// <summary>Gives back a reservation: its reply never started, or has ended.</summary>
+    /// <summary>Gives back a reservation: its reply never started, or is ending. Once only, however often called.</summary>
     internal void Release(Reservation reservation)
     {
         lock (_reserving)
         {
+            if (reservation.Released)
+            {
+                return;
+            }
+
+            reservation.Released = true;
+            _reservations.Remove(reservation);
             if (reservation.ConversationId is { } conversationId)
             {
                 _answering.TryRemove(new KeyValuePair<string, Reservation>(conversationId, reservation));
@@ -90,10 +99,21 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
         }
     }
 
-    /// <summary>Ends every live reply of one user (whose account was disabled, say).</summary>
+    /// <summary>Ends every reply of one user (whose account was disabled, say): those live, and those still being started.</summary>
     public void StopAll(string ownerId, ReplyStop reason)
     {
-        foreach (var reply in _byMessage.Values.Where(r => r.OwnerId == ownerId && !r.IsFinished))
+        List<LiveReply> live;
+        lock (_reserving)
+        {
+            foreach (var reservation in _reservations.Where(r => r.OwnerId == ownerId))
+            {
+                reservation.StopOnStart ??= reason;
+            }
+
+            live = [.. _reservations.Where(r => r.OwnerId == ownerId && r.Reply is not null).Select(r => r.Reply!)];
+        }
+
+        foreach (var reply in live)
         {
             reply.Stop(reason);
         }
@@ -105,16 +125,27 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     /// <summary>Takes the reply over and runs it to its end, when its reservation is given back.</summary>
     internal void Run(LiveReply reply, Reservation reservation)
     {
-        reservation.Reply = reply;
-        if (reservation.ConversationId is null)
+        ReplyStop? stop;
+        lock (_reserving)
         {
-            // A new conversation: its id exists only now, and no other reply can know it yet.
-            reservation.ConversationId = reply.ConversationId;
-            _answering[reply.ConversationId] = reservation;
+            reservation.Reply = reply;
+            stop = reservation.StopOnStart;
+            if (reservation.ConversationId is null)
+            {
+                // A new conversation: its id exists only now, and no other reply can know it yet.
+                reservation.ConversationId = reply.ConversationId;
+                _answering.TryAdd(reply.ConversationId, reservation);
+            }
         }
 
         _byMessage[reply.MessageId] = reply;
+        // Given back before the reply's last events reach anyone, so that a client may send again the moment it hears "done".
+        reply.Ending = () => Release(reservation);
         _ = RunAsync(reply, reservation);
+        if (stop is { } reason)
+        {
+            reply.Stop(reason);
+        }
     }
 
     private async Task RunAsync(LiveReply reply, Reservation reservation)

@@ -346,9 +346,18 @@ public sealed partial class LiveReply
         }
     }
 
+    /// <summary>Called once, as the reply ends and before its last events are told.</summary>
+    internal Action? Ending
+    {
+        set => _ending = value;
+    }
+
+    private Action? _ending;
+
     /// <summary>Adds the last events and lets every watcher finish; once only.</summary>
     private void Close(params ReadOnlySpan<StreamEvent> last)
     {
+        Interlocked.Exchange(ref _ending, null)?.Invoke();
         lock (_gate)
         {
             if (_closed)

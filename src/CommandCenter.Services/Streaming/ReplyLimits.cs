@@ -6,11 +6,13 @@ namespace CommandCenter.Services.Streaming;
 /// <summary>The per-user message rate, for every way a message starts (the built-in rate limiter, partitioned by user).</summary>
 public sealed class ReplyLimits(IOptions<RateLimitOptions> options) : IDisposable
 {
+    // A sliding window: a message counts for a full minute whenever it was sent, so a burst cannot straddle a reset.
     private readonly PartitionedRateLimiter<string> _perMinute = PartitionedRateLimiter.Create<string, string>(userId =>
-        RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
+        RateLimitPartition.GetSlidingWindowLimiter(userId, _ => new SlidingWindowRateLimiterOptions
         {
             PermitLimit = options.Value.MessagesPerMinute,
             Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
             QueueLimit = 0,
         }));
 

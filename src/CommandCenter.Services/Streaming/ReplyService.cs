@@ -49,7 +49,6 @@ public sealed partial class ReplyService(
         var reservation = live.Reserve(userId, request.ConversationId, limits.MaxLiveRepliesPerUser);
         try
         {
-            limits.TakeMessage(userId);
             return await StartReservedAsync(userId, request, reservation, ct);
         }
         catch
@@ -73,6 +72,8 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.Unavailable, "The database is unavailable; try again in a moment.");
         }
 
+        // Counted only now, so that refusals (no key, unknown agent, the database away) do not use up the allowance.
+        limits.TakeMessage(userId);
         var rows = plan.Rows;
         LogStarted(logger, rows.Trace.Id, rows.Trace.MasterAgentId, rows.Session.ModelUsed, rows.Session.HistoryMessagesSent);
         AnthropicStream upstream;

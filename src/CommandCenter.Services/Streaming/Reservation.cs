@@ -6,4 +6,9 @@ internal sealed class Reservation(string ownerId, string? conversationId)
     public string OwnerId { get; } = ownerId;
     public string? ConversationId { get; set; } = conversationId;
     public LiveReply? Reply { get; set; }
+
+    /// <summary>Set when the reply must stop as soon as it runs (its account was disabled while Anthropic was being called).</summary>
+    public ReplyStop? StopOnStart { get; set; }
+
+    public bool Released { get; set; }
 }

@@ -12,9 +12,12 @@ public sealed class PricedModelAttribute : ValidationAttribute
 
     protected override ValidationResult? IsValid(object? value, ValidationContext context)
     {
-        if (value is not string model
-            || !context.Items.TryGetValue(typeof(PricedModelAttribute), out var known) || known is not IReadOnlyCollection<string> priced
-            || priced.Contains(model.Trim()))
+        if (!context.Items.TryGetValue(typeof(PricedModelAttribute), out var known) || known is not IReadOnlyCollection<string> priced)
+        {
+            throw new InvalidOperationException("A priced model is checked against the priced models: validate with PricedModelAttribute.Among(…).");
+        }
+
+        if (value is not string model || priced.Contains(model.Trim()))
         {
             return ValidationResult.Success;
         }

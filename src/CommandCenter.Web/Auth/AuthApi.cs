@@ -22,9 +22,9 @@ internal static class AuthApi
                 // Identity's request records carry no rules of ours: the same ones as an account's, checked here.
                 foreach (var (field, value) in context.Arguments.SelectMany(Credentials))
                 {
-                    if (value is not null && (!StorableTextAttribute.IsStorable(value) || value.Length > 256))
+                    if (value is not null && (!StorableTextAttribute.IsStorable(value) || value.Length > NewUser.MaxEmailLength))
                     {
-                        throw InvalidInputException.For(field, $"The {field} is at most 256 characters, without NUL.");
+                        throw InvalidInputException.For(field, $"The {field} is at most {NewUser.MaxEmailLength} characters, without NUL.");
                     }
                 }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using CommandCenter.Services.Streaming;
 using CommandCenter.Web.Http;
@@ -18,24 +17,25 @@ internal static class SignInRateLimit
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
-            if (!IsSignIn(context.Request))
+            if (!IsSignIn(context))
             {
                 return RateLimitPartition.GetNoLimiter("");
             }
 
             var limit = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.SignInsPerMinute;
-            return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+            // A sliding window: attempts count for a full minute whenever they were made, so a burst cannot straddle a reset.
+            return RateLimitPartition.GetSlidingWindowLimiter(ClientOf(context), _ => new SlidingWindowRateLimiterOptions
             {
                 PermitLimit = limit,
                 Window = TimeSpan.FromMinutes(1),
+                SegmentsPerWindow = 6,
                 QueueLimit = 0,
             });
         });
         limiter.OnRejected = async (context, ct) =>
         {
             var http = context.HttpContext;
-            var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            RetryAfter.Set(http.Response, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(10));
             const string message = "Too many sign-in attempts from this address; wait a minute and try again.";
             if (http.Request.Path.StartsWithSegments("/api"))
             {
@@ -49,7 +49,18 @@ internal static class SignInRateLimit
         };
     });
 
-    private static bool IsSignIn(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method)
-        && (request.Path.Equals("/api/auth/login", StringComparison.OrdinalIgnoreCase) || request.Path.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase));
+    /// <summary>A password sign-in, by the endpoint routing chose, so that no spelling of the path (a trailing slash, say) slips by.</summary>
+    private static bool IsSignIn(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method)
+        && context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern }
+        && pattern.Trim('/') is var route
+        && (route.Equals("api/auth/login", StringComparison.OrdinalIgnoreCase) || route.Equals("Account/Login", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The client's address; for IPv6 its /64, which one client holds whole.</summary>
+    private static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress switch
+    {
+        null => "unknown",
+        { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6, IsIPv4MappedToIPv6: false } v6 => Convert.ToHexString(v6.GetAddressBytes(), 0, 8),
+        var address => address.MapToIPv4().ToString(),
+    };
 }

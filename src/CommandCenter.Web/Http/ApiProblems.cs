@@ -65,7 +65,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             LogDatabaseUnavailable(logger, context.Request.Path, DatabaseFailures.Describe(exception));
-            context.Response.Headers.RetryAfter = "5";
+            RetryAfter.Set(context.Response, TimeSpan.FromSeconds(5));
         }
 
         context.Response.StatusCode = problem.Status!.Value;

@@ -6,8 +6,11 @@ internal sealed class ForwardedHeadersSettings
 {
     public const string Section = "ForwardedHeaders";
 
-    /// <summary>Trust <c>X-Forwarded-For/Proto/Host</c> from the proxy in front (TLS termination); only where clients cannot reach the app directly.</summary>
+    /// <summary>Trust <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> from the proxy in front (TLS termination).</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>The proxies' networks (CIDR, e.g. <c>10.0.0.0/8</c>); none: any address, for an app only the proxy can reach.</summary>
+    public List<string> KnownNetworks { get; set; } = [];
 }
 
 /// <summary>Headers every response carries, and what the proxy in front may tell us.</summary>
@@ -21,13 +24,27 @@ internal static class SecurityHeaders
 
     public static IServiceCollection AddForwardedHeadersFromSettings(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<ForwardedHeadersSettings>(configuration.GetSection(ForwardedHeadersSettings.Section));
+        var settings = configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new();
         return services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-            // The proxy's address is not known in advance; the setting says the app is reachable only through it.
+            // The client's address and scheme; the host is the one the proxy forwards in Host.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
+            foreach (var network in settings.KnownNetworks)
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+
+            if (settings.KnownNetworks.Count == 0)
+            {
+                // Any proxy: nothing but the proxy can reach the app. Known networks also allow a chain of them.
+                options.ForwardLimit = 1;
+            }
+            else
+            {
+                options.ForwardLimit = null;
+            }
         });
     }
 
@@ -38,34 +55,34 @@ internal static class SecurityHeaders
             app.UseForwardedHeaders();
         }
 
+        // Set as the response starts, so that error pages and problem responses (which clear the headers set before) carry them too.
         app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            var path = context.Request.Path;
-            if (path.StartsWithSegments("/api"))
+            context.Response.OnStarting(static state =>
             {
-                // Answers carry users' data and tokens; SSE responses set their own no-cache.
-                context.Response.OnStarting(static state =>
+                var context = (HttpContext)state;
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                var path = context.Request.Path;
+                if (path.StartsWithSegments("/api"))
                 {
-                    var response = (HttpResponse)state;
-                    if (string.IsNullOrEmpty(response.Headers.CacheControl))
+                    // Answers carry users' data and tokens; SSE responses set their own no-cache.
+                    if (string.IsNullOrEmpty(headers.CacheControl))
                     {
-                        response.Headers.CacheControl = "no-store";
+                        headers.CacheControl = "no-store";
                     }
-
-                    return Task.CompletedTask;
-                }, context.Response);
-            }
-            else
-            {
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
-                if (path.StartsWithSegments("/Account"))
-                {
-                    headers.CacheControl = "no-store";
                 }
-            }
+                else
+                {
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                    if (path.StartsWithSegments("/Account"))
+                    {
+                        headers.CacheControl = "no-store";
+                    }
+                }
 
+                return Task.CompletedTask;
+            }, context);
             return next(context);
         });
         return app;

@@ -123,8 +123,8 @@ internal static class CommandCenterApi
         StreamStartFailure.AgentNotFound or StreamStartFailure.ConversationNotFound => ApiProblems.Error(StatusCodes.Status404NotFound, e.Message),
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),
         StreamStartFailure.ConversationBusy => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message),
-        StreamStartFailure.Unavailable => new RetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
-        StreamStartFailure.RateLimited => new RetryAfter(ApiProblems.Error(StatusCodes.Status429TooManyRequests, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        StreamStartFailure.Unavailable => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        StreamStartFailure.RateLimited => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status429TooManyRequests, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
         _ => ApiProblems.Error(StatusCodes.Status500InternalServerError, e.Message, new Dictionary<string, object?>
         {
             ["upstreamStatus"] = e.UpstreamStatus,
@@ -134,11 +134,11 @@ internal static class CommandCenterApi
     };
 
     /// <summary>Adds <c>Retry-After</c> to another result.</summary>
-    private sealed class RetryAfter(IResult inner, TimeSpan delay) : IResult
+    private sealed class WithRetryAfter(IResult inner, TimeSpan delay) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            RetryAfter.Set(http.Response, delay);
             return inner.ExecuteAsync(http);
         }
     }

@@ -68,6 +68,29 @@ public sealed class AccountPolicyTests(AccountPolicyApp app) : IClassFixture<Acc
     }
 
     [Fact]
+    public async Task AReplyWhoseUpstreamCallIsStillOpeningWhenTheAccountIsDisabledStopsAsSoonAsItStarts()
+    {
+        var answer = new TaskCompletionSource();
+        var key = CommandCenterApp.NewApiKey();
+        app.Fake.SetScenario(key, new FakeScenario { Chunks = ["Should ", "never ", "run"], FirstByteGate = answer.Task, ChunkDelay = TimeSpan.FromMilliseconds(100) });
+        using var user = await app.NewUserAsync(apiKey: key);
+        var agentId = await app.CreateAgentAsync();
+        var sending = user.SendAsync(agentId, "Quick, before they notice", ct: Ct);
+        await app.Fake.WaitForRequestAsync(r => r.ApiKey == key, TimeSpan.FromSeconds(10));
+
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync($"/api/users/{user.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
+        answer.SetResult();
+        using var response = await sending;
+        var events = await SseReader.ReadAllAsync(response, Ct);
+
+        events[^1].Type.ShouldBe("cost", "stopped, not done");
+        var session = await app.Database.SingleAsync("SELECT status, error FROM trace_sessions WHERE \"taskTraceId\" = $1", events[0].Data.GetProperty("traceId").GetString()!);
+        session["status"].ShouldBe("cancelled");
+        session["error"].ShouldBe("Stopped: the account was disabled.");
+    }
+
+    [Fact]
     public async Task LiveRepliesBeyondTheCapAre429UntilOneEnds()
     {
         var release = new TaskCompletionSource();
@@ -140,12 +163,14 @@ public sealed class SignInRateLimitTests(SignInLimitedApp app) : IClassFixture<S
         }
 
         using var api = await client.PostAsJsonAsync("/api/auth/login", new { email = CommandCenterApp.AdminEmail, password = CommandCenterApp.AdminPassword }, ct);
+        using var trailingSlash = await client.PostAsJsonAsync("/api/auth/login/", new { email = "guess@e2e.test", password = "guess" }, ct);
         using var page = await client.PostAsync("/Account/Login", new FormUrlEncodedContent([new("Input.Email", "guess@e2e.test"), new("Input.Password", "guess")]), ct);
         using var elsewhere = await client.GetAsync("/health", ct);
 
         api.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
         api.Headers.RetryAfter.ShouldNotBeNull();
         (await api.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("error").GetString()!.ShouldContain("Too many sign-in attempts");
+        trailingSlash.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "any spelling of the sign-in path counts");
         page.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
         (await page.Content.ReadAsStringAsync(ct)).ShouldContain("Too many sign-in attempts");
         elsewhere.StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -38,6 +38,17 @@ public sealed class SecurityHeaderTests(CommandCenterApp app) : IClassFixture<Co
     }
 
     [Fact]
+    public async Task ErrorResponsesCarryTheHeadersToo()
+    {
+        using var client = app.CreateClient();
+        using var badBody = await client.PostAsync("/api/auth/login", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        badBody.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        badBody.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
+        badBody.Headers.CacheControl!.NoStore.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task ApiAnswersAndSignInAreNeverCachedWhileTheStreamSaysNoCache()
     {
         using var anonymous = app.CreateClient();
@@ -73,7 +84,7 @@ public sealed class SecurityHeaderTests(CommandCenterApp app) : IClassFixture<Co
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("X-Forwarded-Proto", "https");
-        request.Headers.Add("X-Forwarded-Host", "cc.example.com");
+        request.Headers.Host = "cc.example.com";
         request.Headers.Add("X-Forwarded-For", "203.0.113.7");
         return request;
     }

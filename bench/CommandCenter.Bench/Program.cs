@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using CommandCenter.Bench;
+using CommandCenter.FakeAnthropic;
+using Npgsql;
+
+// The benchmark: every figure through the app and, where it means something, straight to the fake upstream,
+// interleaved in one run; then the micro-benchmarks. Writes bench/RESULTS.md. Run with scripts/bench.sh.
+var root = FindRoot();
+var admin = Environment.GetEnvironmentVariable("CC_BENCH_POSTGRES") ?? throw new InvalidOperationException("CC_BENCH_POSTGRES is not set: run scripts/bench.sh.");
+var database = $"cc_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+var results = new Results();
+var clock = Stopwatch.StartNew();
+
+await using var fake = await FakeAnthropicServer.StartAsync();
+await using (var app = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl))
+using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
+{
+    var agent = await app.NewAgentAsync();
+
+    // Quick replies, for time to first chunk: four pieces, no pacing.
+    var quick = await UserAsync(app, fake, new FakeScenario { Chunks = ["One ", "two ", "three ", "four."], Usage = new FakeUsage(40, 4) });
+    Log("warming up");
+    await ClosedLoopAsync(16, TimeSpan.FromSeconds(10), _ => client.ThroughAppAsync(quick.Token, agent));
+    await ClosedLoopAsync(16, TimeSpan.FromSeconds(3), _ => client.DirectAsync(quick.Key));
+
+    foreach (var clients in new[] { 1, 64 })
+    {
+        Log($"time to first chunk, {clients} clients");
+        var (direct, through) = await InterleavedAsync(clients, TimeSpan.FromSeconds(20), quick.Key, quick.Token, agent, client);
+        results.TimeToFirstChunk(clients, Percentiles.Sorted(direct.Select(t => t.TimeToFirstChunk)), Percentiles.Sorted(through.Select(t => t.TimeToFirstChunk)),
+            through.Count(t => !t.Whole));
+    }
+
+    Log("gap between chunks");
+    var paced = await UserAsync(app, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, 30).Select(i => $"w{i} ")], ChunkDelay = TimeSpan.FromMilliseconds(20) });
+    var (directPaced, throughPaced) = await InterleavedAsync(16, TimeSpan.FromSeconds(15), paced.Key, paced.Token, agent, client);
+    results.Gaps(Percentiles.Sorted(directPaced.SelectMany(t => t.Gaps)), Percentiles.Sorted(throughPaced.SelectMany(t => t.Gaps)));
+
+    var pacing = TimeSpan.FromMilliseconds(200);
+    var long6s = await UserAsync(app, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, 30).Select(i => $"w{i} ")], ChunkDelay = pacing, Usage = new FakeUsage(100, 30) });
+    foreach (var streams in new[] { 256, 512, 1024, 2048 })
+    {
+        Log($"capacity: {streams} streams");
+        var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => client.ThroughAppAsync(long6s.Token, agent)));
+        results.Capacity(streams, pacing, all);
+    }
+
+    Log("memory per open stream");
+    var release = new TaskCompletionSource();
+    var held = await UserAsync(app, fake, new FakeScenario { Chunks = ["Held ", "open."], HoldAfterChunks = 1, HoldUntil = release.Task, Usage = new FakeUsage(10, 2) });
+    var open = new List<Task<StreamTiming>>();
+    var samples = new List<(double Streams, double Bytes)> { (0, await SettledResidentAsync(app)) };
+    foreach (var target in new[] { 250, 500, 1000 })
+    {
+        while (open.Count < target)
+        {
+            open.Add(client.ThroughAppAsync(held.Token, agent));
+        }
+
+        while (fake.RequestsFor(held.Key).Count < target)
+        {
+            await Task.Delay(50);
+        }
+
+        samples.Add((target, await SettledResidentAsync(app)));
+    }
+
+    release.SetResult();
+    await Task.WhenAll(open);
+    results.MemoryPerStream(samples);
+
+    Log("memory per idle circuit");
+    results.MemoryPerCircuit(await Circuits.MeasureAsync(app, [0, 10, 20, 40], SettledResidentAsync));
+}
+
+Log("database statements per message");
+await using (var counted = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl,
+    [new("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information")], keepOutput: true))
+using (var client = new StreamClient(counted.BaseUrl, fake.BaseUrl))
+{
+    var agent = await counted.NewAgentAsync();
+    var statements = new Dictionary<int, int>();
+    foreach (var chunks in new[] { 10, 10, 1000 })
+    {
+        var user = await UserAsync(counted, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, chunks).Select(i => $"w{i} ")] });
+        var before = Executed(counted);
+        var stream = await client.ThroughAppAsync(user.Token, agent);
+        // The end write lands before the end is told; the command log line may trail it a moment.
+        await Task.Delay(500);
+        statements[chunks] = Executed(counted) - before;
+        if (!stream.Whole)
+        {
+            throw new InvalidOperationException($"The {chunks}-chunk reply failed: {stream.Failure}");
+        }
+    }
+
+    results.Statements(statements[10], statements[1000]);
+}
+
+Log("micro-benchmarks");
+results.Micro(Micro.Run());
+
+await using (var drop = new NpgsqlConnection(admin))
+{
+    await drop.OpenAsync();
+    await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", drop).ExecuteNonQueryAsync();
+}
+
+var path = Path.Combine(root, "bench", "RESULTS.md");
+await File.WriteAllTextAsync(path, results.ToMarkdown(clock.Elapsed));
+Log($"wrote {path}");
+Console.WriteLine(await File.ReadAllTextAsync(path));
+return;
+
+static string FindRoot()
+{
+    var folder = new DirectoryInfo(AppContext.BaseDirectory);
+    while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "CommandCenter.sln")))
+    {
+        folder = folder.Parent;
+    }
+
+    return folder?.FullName ?? throw new InvalidOperationException("Run from inside the repository.");
+}
+
+void Log(string what) => Console.Error.WriteLine($"==> {clock.Elapsed:mm\\:ss} {what}");
+
+static async Task<(string Key, string Token)> UserAsync(AppProcess app, FakeAnthropicServer fake, FakeScenario scenario)
+{
+    var key = $"sk-ant-bench-{Guid.NewGuid():N}";
+    fake.SetScenario(key, scenario);
+    var (token, _, _) = await app.NewOperatorAsync(key);
+    return (key, token);
+}
+
+// Each client asks again as soon as its previous stream ended, until the time is up.
+static async Task<List<StreamTiming>> ClosedLoopAsync(int clients, TimeSpan duration, Func<int, Task<StreamTiming>> call)
+{
+    var timings = new ConcurrentBag<StreamTiming>();
+    var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    {
+        for (var i = c; Stopwatch.GetTimestamp() < end; i++)
+        {
+            timings.Add(await call(i));
+        }
+    }));
+    return [.. timings];
+}
+
+// Direct and through-the-app calls alternate in every client, so both see the same machine at the same moment.
+static async Task<(List<StreamTiming> Direct, List<StreamTiming> Through)> InterleavedAsync(
+    int clients, TimeSpan duration, string key, string token, string agent, StreamClient client)
+{
+    var direct = new ConcurrentBag<StreamTiming>();
+    var through = new ConcurrentBag<StreamTiming>();
+    await ClosedLoopAsync(clients, duration, async i =>
+    {
+        var timing = i % 2 == 0 ? await client.DirectAsync(key) : await client.ThroughAppAsync(token, agent);
+        (i % 2 == 0 ? direct : through).Add(timing);
+        return timing;
+    });
+    return ([.. direct], [.. through]);
+}
+
+static int Executed(AppProcess app)
+{
+    lock (app.Output)
+    {
+        return app.Output.Count(line => line.Contains("Executed DbCommand", StringComparison.Ordinal));
+    }
+}
+
+// Resident memory once it has stopped moving (the GC works in the background after a burst).
+static async Task<double> SettledResidentAsync(AppProcess app)
+{
+    var previous = app.ResidentBytes();
+    for (var i = 0; i < 20; i++)
+    {
+        await Task.Delay(250);
+        var now = app.ResidentBytes();
+        if (Math.Abs(now - previous) < 256 * 1024)
+        {
+            return now;
+        }
+
+        previous = now;
+    }
+
+    return previous;
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace CommandCenter.Bench;
+
+/// <summary>Every figure of the run, each beside its goal, written as bench/RESULTS.md.</summary>
+internal sealed class Results
+{
+    private readonly List<(string Figure, string Measured, string Goal, bool? Met)> _rows = [];
+    private readonly StringBuilder _details = new();
+
+    public void TimeToFirstChunk(int clients, List<double> direct, List<double> through, int failed)
+    {
+        var added50 = Percentiles.Of(through, 50) - Percentiles.Of(direct, 50);
+        var added99 = Percentiles.Of(through, 99) - Percentiles.Of(direct, 99);
+        var goal = clients == 64 ? added50 <= 1 && added99 <= 5 : (bool?)null;
+        _rows.Add(($"Added time to first chunk, {clients} client{(clients > 1 ? "s" : "")}, p50 / p99",
+            $"{Ms(added50)} / {Ms(added99)}", clients == 64 ? "≤ 1 ms / ≤ 5 ms" : "—", goal));
+        _details.AppendLine($"- Time to first chunk, {clients} client(s): direct p50 {Ms(Percentiles.Of(direct, 50))}, p99 {Ms(Percentiles.Of(direct, 99))} " +
+            $"({direct.Count} streams); through the app p50 {Ms(Percentiles.Of(through, 50))}, p99 {Ms(Percentiles.Of(through, 99))} ({through.Count} streams, {failed} failed).");
+    }
+
+    public void Gaps(List<double> direct, List<double> through)
+    {
+        var added50 = Percentiles.Of(through, 50) - Percentiles.Of(direct, 50);
+        var added99 = Percentiles.Of(through, 99) - Percentiles.Of(direct, 99);
+        _rows.Add(("Added gap between chunks, p50 / p99", $"{Ms(added50)} / {Ms(added99)}", "p99 ≤ 1 ms", added99 <= 1));
+        _details.AppendLine($"- Gaps (fake paced at 20 ms): direct p50 {Ms(Percentiles.Of(direct, 50))}, p99 {Ms(Percentiles.Of(direct, 99))} ({direct.Count} gaps); " +
+            $"through the app p50 {Ms(Percentiles.Of(through, 50))}, p99 {Ms(Percentiles.Of(through, 99))} ({through.Count} gaps).");
+    }
+
+    private int _capacity;
+    private bool _capacityFailed;
+
+    public void Capacity(int streams, TimeSpan pacing, StreamTiming[] all)
+    {
+        var whole = all.Count(t => t.Whole && t.ChunkTimes.Count == 30);
+        var worst = all.Where(t => t.ChunkTimes.Count > 1).Select(t => t.Gaps.Max().TotalMilliseconds).DefaultIfEmpty(double.NaN).Max();
+        var firstChunkP99 = Percentiles.Of(Percentiles.Sorted(all.Where(t => t.ChunkTimes.Count > 0).Select(t => t.TimeToFirstChunk)), 99);
+        var held = whole == streams && worst <= 2 * pacing.TotalMilliseconds;
+        if (held && !_capacityFailed)
+        {
+            _capacity = streams;
+        }
+
+        _capacityFailed |= !held;
+        var failures = all.Where(t => t.Failure is not null).GroupBy(t => t.Failure!).Select(g => $"{g.Count()} × {g.Key}");
+        _details.AppendLine($"- {streams} concurrent 6-second streams (30 chunks, 200 ms apart): {whole} whole, worst gap {Ms(worst)}, " +
+            $"first chunk p99 {Ms(firstChunkP99)}{(failures.Any() ? $", failures: {string.Join(", ", failures)}" : "")} → {(held ? "held" : "not held")}.");
+    }
+
+    public void MemoryPerStream(List<(double Streams, double Bytes)> samples)
+    {
+        var slope = Slope(samples);
+        _rows.Add(("Server memory per open stream", Kib(slope), "≤ 64 KiB", slope <= 64 * 1024));
+        _details.AppendLine($"- Resident memory with streams held open: {string.Join(", ", samples.Select(s => $"{s.Streams:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per stream.");
+    }
+
+    public void MemoryPerCircuit(List<(double Circuits, double Bytes)> samples)
+    {
+        var slope = Slope(samples);
+        _rows.Add(("Server memory per idle Blazor circuit", Kib(slope), "≤ 250 KB", slope <= 250_000));
+        _details.AppendLine($"- Resident memory with signed-in pages open: {string.Join(", ", samples.Select(s => $"{s.Circuits:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per circuit.");
+    }
+
+    public void Statements(int ten, int thousand)
+    {
+        _rows.Add(("Database statements per message, 10 / 1,000 chunks", $"{ten} / {thousand}", "the same", ten == thousand));
+    }
+
+    public void Micro(IEnumerable<(string Name, double Nanoseconds, long Allocated)> benchmarks)
+    {
+        _details.AppendLine();
+        _details.AppendLine("Micro-benchmarks (BenchmarkDotNet, in process, short run):");
+        _details.AppendLine();
+        _details.AppendLine("| operation | mean | allocated |");
+        _details.AppendLine("|---|---|---|");
+        foreach (var (name, ns, allocated) in benchmarks)
+        {
+            _details.AppendLine($"| {name} | {(ns >= 1000 ? $"{ns / 1000:0.00} µs" : $"{ns:0} ns")} | {allocated:N0} B |");
+        }
+    }
+
+    public string ToMarkdown(TimeSpan elapsed)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Benchmark results");
+        text.AppendLine();
+        text.AppendLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC · {Environment.ProcessorCount} cores · {RuntimeInformation.OSDescription} · " +
+            $".NET {Environment.Version} · run took {elapsed:m\\:ss}");
+        text.AppendLine();
+        text.AppendLine("The load generator, the fake upstream (Kestrel, in the load generator's process) and PostgreSQL share the machine " +
+            "with the app (its Release build in a process of its own, production logging). \"Added\" is through the app minus " +
+            "straight to the fake, measured alternately by the same clients in the same run.");
+        text.AppendLine();
+        text.AppendLine("| figure | measured | goal | |");
+        text.AppendLine("|---|---|---|---|");
+        _rows.Insert(_rows.FindIndex(r => r.Figure.StartsWith("Server memory per open", StringComparison.Ordinal)) is var i and >= 0 ? i : _rows.Count,
+            ("Concurrent streams held whole, no gap over twice the pacing", _capacity.ToString("N0", CultureInfo.InvariantCulture), "≥ 2,048", _capacity >= 2048));
+        foreach (var (figure, measured, goal, met) in _rows)
+        {
+            text.AppendLine($"| {figure} | {measured} | {goal} | {met switch { true => "met", false => "**missed**", null => "" }} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("## Details");
+        text.AppendLine();
+        text.Append(_details);
+        return text.ToString();
+    }
+
+    private static double Slope(List<(double X, double Y)> points)
+    {
+        var meanX = points.Average(p => p.X);
+        var meanY = points.Average(p => p.Y);
+        return points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / points.Sum(p => (p.X - meanX) * (p.X - meanX));
+    }
+
+    private static string Ms(double ms) => double.IsNaN(ms) ? "—" : $"{ms.ToString("0.00", CultureInfo.InvariantCulture)} ms";
+
+    private static string Kib(double bytes) => $"{(bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture)} KiB";
+}
