@@ -38,6 +38,9 @@ public class MicroBenchmarks
     private readonly ModelPrice _price = new() { Id = 1, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m };
     private readonly MarkdownRenderer _markdown = new();
     private string _reply = "";
+    private IncrementalMarkdown _growing = null!;
+    private string[] _updates = [];
+    private int _update;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +48,10 @@ public class MicroBenchmarks
         // About 4,000 tokens of a typical reply: headings, lists, code, prose.
         var block = "## Step {0}\n\nSome **bold** prose with a [link](https://example.com) and `code`, then a list:\n\n- first item\n- second item\n\n```sql\nSELECT count(*) FROM task_trace;\n```\n\n";
         _reply = string.Concat(Enumerable.Range(0, 60).Select(i => string.Format(block, i)));
+        // Two next states of the same growing reply, taken in turn: each update re-renders only the open tail.
+        _updates = [_reply + "The next sentence is being wri", _reply + "The next sentence is being written"];
+        _growing = new IncrementalMarkdown(_markdown);
+        _growing.Render(_updates[0], complete: false);
     }
 
     /// <summary>Upstream bytes to SSE bytes for one event: parse, record, number, hand to a watcher, format.</summary>
@@ -73,9 +80,13 @@ public class MicroBenchmarks
     [Benchmark]
     public CostBreakdown PriceOneMessage() => CostCalculator.Compute(new TokenUsage(1_250, 96, CacheReadTokens: 3_000), _price);
 
-    /// <summary>What one render of a growing 4,000-token reply costs: its markdown to safe HTML.</summary>
+    /// <summary>A 4,000-token reply's markdown to safe HTML, whole: once when it completes (and, before, on every update).</summary>
     [Benchmark]
-    public string RenderAReplyOf4000Tokens() => _markdown.ToSafeHtml(_reply);
+    public string RenderAReplyOf4000TokensWhole() => _markdown.ToSafeHtml(_reply);
+
+    /// <summary>One update of a growing 4,000-token reply, as the page renders it now: the open tail only.</summary>
+    [Benchmark]
+    public string RenderOneUpdateOfA4000TokenReply() => _growing.Render(_updates[++_update % 2], complete: false);
 
     private sealed class NoDatabase : IReplyRecorder
     {

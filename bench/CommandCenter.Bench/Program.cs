@@ -12,11 +12,14 @@ var database = $"cc_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
 var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
 var results = new Results();
 var clock = Stopwatch.StartNew();
+// Names of phases to run (ttft, gap, capacity, memory, circuits, statements, micro); all when none is given.
+bool Runs(string phase) => args.Length == 0 || args.Contains(phase);
 
 await using var fake = await FakeAnthropicServer.StartAsync();
 await using (var app = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl))
 using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
 {
+    Log($"app process {app.ProcessId} on {app.BaseUrl}");
     var agent = await app.NewAgentAsync();
 
     // Quick replies, for time to first chunk: four pieces, no pacing.
@@ -25,7 +28,7 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     await ClosedLoopAsync(16, TimeSpan.FromSeconds(10), _ => client.ThroughAppAsync(quick.Token, agent));
     await ClosedLoopAsync(16, TimeSpan.FromSeconds(3), _ => client.DirectAsync(quick.Key));
 
-    foreach (var clients in new[] { 1, 64 })
+    foreach (var clients in Runs("ttft") ? new[] { 1, 64 } : [])
     {
         Log($"time to first chunk, {clients} clients");
         var (direct, through) = await InterleavedAsync(clients, TimeSpan.FromSeconds(20), quick.Key, quick.Token, agent, client);
@@ -33,20 +36,25 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
             through.Count(t => !t.Whole));
     }
 
+    if (Runs("gap"))
+    {
     Log("gap between chunks");
     var paced = await UserAsync(app, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, 30).Select(i => $"w{i} ")], ChunkDelay = TimeSpan.FromMilliseconds(20) });
     var (directPaced, throughPaced) = await InterleavedAsync(16, TimeSpan.FromSeconds(15), paced.Key, paced.Token, agent, client);
     results.Gaps(Percentiles.Sorted(directPaced.SelectMany(t => t.Gaps)), Percentiles.Sorted(throughPaced.SelectMany(t => t.Gaps)));
+    }
 
     var pacing = TimeSpan.FromMilliseconds(200);
     var long6s = await UserAsync(app, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, 30).Select(i => $"w{i} ")], ChunkDelay = pacing, Usage = new FakeUsage(100, 30) });
-    foreach (var streams in new[] { 256, 512, 1024, 2048 })
+    foreach (var streams in Runs("capacity") ? new[] { 256, 512, 1024, 2048 } : [])
     {
         Log($"capacity: {streams} streams");
         var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => client.ThroughAppAsync(long6s.Token, agent)));
         results.Capacity(streams, pacing, all);
     }
 
+    if (Runs("memory"))
+    {
     Log("memory per open stream");
     var release = new TaskCompletionSource();
     var held = await UserAsync(app, fake, new FakeScenario { Chunks = ["Held ", "open."], HoldAfterChunks = 1, HoldUntil = release.Task, Usage = new FakeUsage(10, 2) });
@@ -70,11 +78,17 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     release.SetResult();
     await Task.WhenAll(open);
     results.MemoryPerStream(samples);
+    }
 
-    Log("memory per idle circuit");
-    results.MemoryPerCircuit(await Circuits.MeasureAsync(app, [0, 10, 20, 40], SettledResidentAsync));
+    if (Runs("circuits"))
+    {
+        Log("memory per idle circuit");
+        results.MemoryPerCircuit(await Circuits.MeasureAsync(app, [0, 10, 20, 40], SettledResidentAsync));
+    }
 }
 
+if (Runs("statements"))
+{
 Log("database statements per message");
 await using (var counted = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl,
     [new("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information")], keepOutput: true))
@@ -85,11 +99,19 @@ using (var client = new StreamClient(counted.BaseUrl, fake.BaseUrl))
     foreach (var chunks in new[] { 10, 10, 1000 })
     {
         var user = await UserAsync(counted, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, chunks).Select(i => $"w{i} ")] });
+        await Task.Delay(500); // the log of the user's set-up commands may trail them
         var before = Executed(counted);
         var stream = await client.ThroughAppAsync(user.Token, agent);
         // The end write lands before the end is told; the command log line may trail it a moment.
         await Task.Delay(500);
         statements[chunks] = Executed(counted) - before;
+        if (Environment.GetEnvironmentVariable("CC_BENCH_SHOW_STATEMENTS") is not null)
+        {
+            lock (counted.Output)
+            {
+                Console.Error.WriteLine($"--- {chunks} chunks:\n" + string.Join("\n", counted.Output.Where(l => l.Contains("Executed DbCommand") || l.StartsWith("      ", StringComparison.Ordinal)).TakeLast(60)));
+            }
+        }
         if (!stream.Whole)
         {
             throw new InvalidOperationException($"The {chunks}-chunk reply failed: {stream.Failure}");
@@ -98,9 +120,13 @@ using (var client = new StreamClient(counted.BaseUrl, fake.BaseUrl))
 
     results.Statements(statements[10], statements[1000]);
 }
+}
 
-Log("micro-benchmarks");
-results.Micro(Micro.Run());
+if (Runs("micro"))
+{
+    Log("micro-benchmarks");
+    results.Micro(Micro.Run());
+}
 
 await using (var drop = new NpgsqlConnection(admin))
 {
@@ -108,7 +134,7 @@ await using (var drop = new NpgsqlConnection(admin))
     await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", drop).ExecuteNonQueryAsync();
 }
 
-var path = Path.Combine(root, "bench", "RESULTS.md");
+var path = Path.Combine(root, "bench", args.Length == 0 ? "RESULTS.md" : "RESULTS.partial.md");
 await File.WriteAllTextAsync(path, results.ToMarkdown(clock.Elapsed));
 Log($"wrote {path}");
 Console.WriteLine(await File.ReadAllTextAsync(path));

@@ -50,6 +50,8 @@ public static class CommandCenterServicesExtensions
             });
 
         services.AddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
+        services.AddSingleton<ShortCache>();
         services.AddSingleton<ApiKeyVault>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<AgentCatalog>();

@@ -23,9 +23,13 @@ public sealed record PriceInput(
 public sealed record PriceView(int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom);
 
 /// <summary>The price table: the row in effect now for each model; changes are new rows, so traces keep the price they were charged.</summary>
-public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
+public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, TimeProvider clock)
 {
-    public async Task<ModelPrice?> FindCurrentAsync(CommandCenterDbContext db, string model, CancellationToken ct)
+    /// <summary>The price in effect for <paramref name="model"/>, as messages use it (kept a few seconds).</summary>
+    public Task<ModelPrice?> FindCurrentAsync(CommandCenterDbContext db, string model, CancellationToken ct) =>
+        cache.GetOrLoadAsync(ShortCache.Price(model), () => LoadCurrentAsync(db, model, ct));
+
+    private async Task<ModelPrice?> LoadCurrentAsync(CommandCenterDbContext db, string model, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         return await db.ModelPrices.AsNoTracking()
@@ -64,6 +68,7 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
 
         db.ModelPrices.Add(price);
         await db.SaveChangesAsync(ct);
+        cache.Remove(ShortCache.Price(price.Model));
         return View(price);
     }
 

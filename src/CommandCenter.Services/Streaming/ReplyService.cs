@@ -22,6 +22,7 @@ namespace CommandCenter.Services.Streaming;
 public sealed partial class ReplyService(
     IDbContextFactory<CommandCenterDbContext> dbFactory,
     ApiKeyVault keys,
+    AgentCatalog agents,
     PriceBook prices,
     AnthropicClient anthropic,
     ReplyRecorder recorder,
@@ -139,7 +140,7 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.NoApiKey, "No Anthropic API key configured");
         }
 
-        var agent = await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == request.AgentId, ct)
+        var agent = await agents.FindForReplyAsync(db, request.AgentId!, ct)
             ?? throw new StreamStartException(StreamStartFailure.AgentNotFound, $"Agent with ID {request.AgentId} not found");
         if (!agent.IsActive)
         {

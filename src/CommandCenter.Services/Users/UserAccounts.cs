@@ -13,7 +13,7 @@ public sealed record UserView(string Id, string Email, string Role, bool Disable
 /// Accounts as admins manage them: no self-registration, so this is how operators arrive. A singleton that takes a
 /// fresh scope (Identity's UserManager and its DbContext) per operation, so a page never holds a context across events.
 /// </summary>
-public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<CommandCenterDbContext> dbFactory, LiveReplies live, TimeProvider clock)
+public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<CommandCenterDbContext> dbFactory, LiveReplies live, ShortCache cache, TimeProvider clock)
 {
     // A disabled account is one locked out "forever"; failed-login lockouts last minutes.
     private static readonly DateTimeOffset DisabledUntil = DateTimeOffset.MaxValue;
@@ -90,6 +90,7 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
             throw new InvalidOperationException($"Could not update user {userId}: {string.Join(" ", updated.Errors.Select(e => e.Description))}");
         }
 
+        cache.Remove(ShortCache.SignIn(userId));
         if (disabled)
         {
             live.StopAll(userId, ReplyStop.AccountDisabled);

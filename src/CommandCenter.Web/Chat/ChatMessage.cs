@@ -34,6 +34,9 @@ public sealed class ChatMessage
     public string? RetryText { get; init; }
     public int Version { get; private set; }
 
+    /// <summary>Raised after each change, so that the one component showing this message can render it, and nothing else.</summary>
+    public event Action? Changed;
+
     public string Text => _textCache ??= _text.ToString();
 
     public void Append(string chunk)
@@ -41,6 +44,7 @@ public sealed class ChatMessage
         _text.Append(chunk);
         _textCache = null;
         Version++;
+        Changed?.Invoke();
     }
 
     public void Finish(ChatMessageState state, string? error = null)
@@ -48,12 +52,14 @@ public sealed class ChatMessage
         State = state;
         Error = error ?? Error;
         Version++;
+        Changed?.Invoke();
     }
 
     public void SetCost(CostEvent cost)
     {
         Cost = cost;
         Version++;
+        Changed?.Invoke();
     }
 
     /// <summary>A message loaded from the conversation's history.</summary>

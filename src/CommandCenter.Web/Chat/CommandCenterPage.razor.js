@@ -12,11 +12,24 @@ export function initComposer(textarea, page) {
     textarea.dataset.ready = 'true';
 }
 
-// Follows the reply as it grows, unless the operator scrolled up to read.
+// Scrolls to the newest message (after sending, or opening a conversation).
 export function scrollToBottom(element, force) {
     if (force || element.scrollHeight - element.scrollTop - element.clientHeight < 160) {
         element.scrollTop = element.scrollHeight;
     }
+}
+
+// Keeps the newest text in view as a reply grows, unless the operator has scrolled up to read.
+export function followGrowth(element) {
+    let atBottom = true;
+    element.addEventListener('scroll', () => {
+        atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 160;
+    }, { passive: true });
+    new MutationObserver(() => {
+        if (atBottom) {
+            element.scrollTop = element.scrollHeight;
+        }
+    }).observe(element, { childList: true, subtree: true, characterData: true });
 }
 
 export function focus(element) {

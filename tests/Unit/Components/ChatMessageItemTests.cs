@@ -40,6 +40,25 @@ public sealed class ChatMessageItemTests : BunitContext
     }
 
     [Fact]
+    public void AMessageRendersItsOwnChangesWithoutItsParentRendering()
+    {
+        var message = Streaming();
+        var cut = RenderMessage(message);
+        var renders = cut.RenderCount;
+
+        message.Append("Hello");
+        cut.WaitForAssertion(() => cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello"));
+        message.Append(", world");
+        message.SetCost(Cost);
+        message.Finish(ChatMessageState.Complete);
+
+        cut.WaitForAssertion(() => cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("complete"));
+        cut.Find("[data-testid=reply-text]").TextContent.Trim().ShouldBe("Hello, world");
+        cut.FindAll("[data-testid=cost-line]").Count.ShouldBe(1);
+        cut.RenderCount.ShouldBeGreaterThan(renders);
+    }
+
+    [Fact]
     public void EachAppendedChunkGrowsTheRenderedReply()
     {
         var message = Streaming();
