@@ -59,9 +59,21 @@ internal sealed class AppProcess : IAsyncDisposable
 
         var process = Process.Start(start)!;
         var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        // Its log goes to bench/app-<port>.log, for when a figure needs explaining.
+        var log = new StreamWriter(Path.Combine(root, "bench", $"app-{port}.log")) { AutoFlush = true };
         process.OutputDataReceived += (_, e) =>
         {
-            if (keepOutput && e.Data is { } line)
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+
+            lock (log)
+            {
+                log.WriteLine(line);
+            }
+
+            if (keepOutput)
             {
                 lock (app.Output)
                 {
@@ -69,7 +81,13 @@ internal sealed class AppProcess : IAsyncDisposable
                 }
             }
         };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.WriteLine(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 

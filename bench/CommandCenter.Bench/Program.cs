@@ -21,6 +21,7 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
 {
     Log($"app process {app.ProcessId} on {app.BaseUrl}");
     var agent = await app.NewAgentAsync();
+    var cpu = new CpuShare(app.ProcessId);
 
     // Quick replies, for time to first chunk: four pieces, no pacing.
     var quick = await UserAsync(app, fake, new FakeScenario { Chunks = ["One ", "two ", "three ", "four."], Usage = new FakeUsage(40, 4) });
@@ -31,7 +32,12 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     foreach (var clients in Runs("ttft") ? new[] { 1, 64 } : [])
     {
         Log($"time to first chunk, {clients} clients");
-        var (direct, through) = await InterleavedAsync(clients, TimeSpan.FromSeconds(20), quick.Key, quick.Token, agent, client);
+        (List<StreamTiming> Direct, List<StreamTiming> Through) measured = default;
+        // CC_BENCH_PHASE_SECONDS lengthens the phase, to attach a profiler meanwhile.
+        var duration = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("CC_BENCH_PHASE_SECONDS"), out var seconds) ? seconds : 20);
+        var share = await cpu.MeasureAsync(async () => measured = await InterleavedAsync(clients, duration, quick.Key, quick.Token, agent, client), duration);
+        var (direct, through) = measured;
+        results.Note($"Time to first chunk, {clients} client(s): {share}; {through.Count} streams through the app.");
         results.TimeToFirstChunk(clients, Percentiles.Sorted(direct.Select(t => t.TimeToFirstChunk)), Percentiles.Sorted(through.Select(t => t.TimeToFirstChunk)),
             through.Count(t => !t.Whole));
     }
@@ -49,8 +55,10 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     foreach (var streams in Runs("capacity") ? new[] { 256, 512, 1024, 2048 } : [])
     {
         Log($"capacity: {streams} streams");
-        var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => client.ThroughAppAsync(long6s.Token, agent)));
+        StreamTiming[] all = [];
+        var share = await cpu.MeasureAsync(async () => all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => client.ThroughAppAsync(long6s.Token, agent))), pacing * 30);
         results.Capacity(streams, pacing, all);
+        results.Note($"{streams} streams: {share}.");
     }
 
     if (Runs("memory"))

@@ -65,6 +65,8 @@ internal sealed class Results
         _details.AppendLine($"- Resident memory with signed-in pages open: {string.Join(", ", samples.Select(s => $"{s.Circuits:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per circuit.");
     }
 
+    public void Note(string line) => _details.AppendLine($"- {line}");
+
     public void Statements(int ten, int thousand)
     {
         _rows.Add(("Database statements per message, 10 / 1,000 chunks", $"{ten} / {thousand}", "the same", ten == thousand));

@@ -124,6 +124,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             try
             {
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
+                // Each write is one batch, which PostgreSQL runs as one implicit transaction (a single Sync at its end):
+                // EF's own BEGIN and COMMIT would only add round trips (bench/RESULTS.md).
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
                 await write(db, attempt);
                 if (attempt > 0)
                 {

@@ -223,7 +223,7 @@ public sealed partial class ReplyService(
     internal static StreamStartException ConversationBusy() =>
         new(StreamStartFailure.ConversationBusy, "This conversation is already answering another message; wait for it to finish.");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
     private static partial void LogStarted(ILogger logger, string traceId, string agentId, string model, int historyMessages);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: Anthropic refused the call with {StatusCode} ({ErrorType})")]

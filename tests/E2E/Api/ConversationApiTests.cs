@@ -114,6 +114,32 @@ public sealed class ConversationApiTests(CommandCenterApp app) : IClassFixture<C
     }
 
     [Fact]
+    public async Task AStartWriteThatFailsPartwayLeavesNoRowsBehind()
+    {
+        var key = CommandCenterApp.NewApiKey();
+        var agentId = await app.CreateAgentAsync();
+        using var user = await app.NewUserAsync(apiKey: key);
+        var conversationId = (await TurnAsync(user, agentId, "First", null))[0].Data.GetProperty("conversationId").GetString()!;
+        var traces = await app.Database.QueryAsync("SELECT id FROM task_trace WHERE \"ownerId\" = $1", user.Id);
+        var answer = new TaskCompletionSource();
+        app.Fake.SetScenario(key, new FakeScenario { Chunks = ["Late."], FirstByteGate = answer.Task });
+
+        var sending = TurnAsync(user, agentId, "Second", conversationId);
+        await app.Fake.WaitForRequestAsync(r => r.ApiKey == key && r.Body.Contains("Second"), TimeSpan.FromSeconds(10));
+        // Meanwhile another instance writes the next message of this conversation, at the position this one read as free.
+        await app.Database.QueryAsync(
+            "INSERT INTO messages (id, \"conversationId\", position, role, content, status, \"inputTokens\", \"outputTokens\", \"cacheWriteTokens\", \"cacheReadTokens\", \"createdAt\") " +
+            "VALUES ($1, $2, 2, 'user', 'from elsewhere', 'complete', 0, 0, 0, 0, now())", Guid.NewGuid().ToString("N"), conversationId);
+        answer.SetResult();
+        var events = await sending;
+
+        events[^1].Type.ShouldBe("error");
+        events[^1].Data.GetProperty("error").GetString()!.ShouldContain("already answering");
+        (await app.Database.QueryAsync("SELECT id FROM task_trace WHERE \"ownerId\" = $1", user.Id)).Count.ShouldBe(traces.Count, "the trace and session of the failed insert were rolled back with it");
+        (await app.Database.QueryAsync("SELECT 1 FROM messages WHERE \"conversationId\" = $1", conversationId)).Count.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task ListingRenamingArchivingAndDeletingAreTheOwnersAlone()
     {
         var agentId = await app.CreateAgentAsync();
