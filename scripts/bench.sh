@@ -11,6 +11,7 @@ cc_ensure_chromium
 export CC_BENCH_POSTGRES="$CC_PG_ADMIN" CC_CHROMIUM=/usr/bin/chromium
 # 2,048 streams hold two sockets each in the app and two in the load generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+dotnet tool restore >/dev/null
 cc_log "building (Release)"
 dotnet build CommandCenter.sln -c Release -v quiet -nologo >/dev/null
 dotnet bench/CommandCenter.Bench/bin/Release/net10.0/CommandCenter.Bench.dll "$@"

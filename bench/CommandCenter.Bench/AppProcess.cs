@@ -114,6 +114,39 @@ internal sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The app's live managed memory: dotnet-gcdump (the repo's tool) makes it collect fully, then counts what is left.
+    /// Resident memory says little here: the server GC commits its heaps ahead of need and returns them when it likes.
+    /// </summary>
+    public async Task<long> LiveManagedBytesAsync()
+    {
+        var dump = Path.Combine(Path.GetTempPath(), $"cc-bench-{Guid.NewGuid():N}.gcdump");
+        try
+        {
+            await RunToolAsync("collect", "-p", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", dump);
+            var report = await RunToolAsync("report", dump);
+            var line = report.Split('\n').First(l => l.Contains("GC Heap bytes", StringComparison.Ordinal));
+            return long.Parse(line.Trim().Split(' ')[0], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            // CC_BENCH_KEEP_DUMPS keeps them, to see what the memory is.
+            if (Environment.GetEnvironmentVariable("CC_BENCH_KEEP_DUMPS") is null)
+            {
+                File.Delete(dump);
+            }
+        }
+    }
+
+    private static async Task<string> RunToolAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", ["tool", "run", "dotnet-gcdump", .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var tool = Process.Start(start)!;
+        var output = await tool.StandardOutput.ReadToEndAsync();
+        await tool.WaitForExitAsync();
+        return tool.ExitCode == 0 ? output : throw new InvalidOperationException($"dotnet-gcdump {arguments[0]} failed: {output}{await tool.StandardError.ReadToEndAsync()}");
+    }
+
     /// <summary>Resident memory of the app's process, from /proc.</summary>
     public long ResidentBytes()
     {

@@ -5,7 +5,7 @@ namespace CommandCenter.Bench;
 /// <summary>Server memory against open, idle, signed-in Command Center pages (one Blazor circuit each), in Debian's Chromium.</summary>
 internal static class Circuits
 {
-    public static async Task<List<(double Circuits, double Bytes)>> MeasureAsync(AppProcess app, int[] counts, Func<AppProcess, Task<double>> settledResident)
+    public static async Task<List<(double Circuits, double Bytes)>> MeasureAsync(AppProcess app, int[] counts, Func<AppProcess, Task<double>> settledResident, string path = "/")
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -33,7 +33,7 @@ internal static class Circuits
             for (; open < count; open++)
             {
                 var page = await context.NewPageAsync();
-                await page.GotoAsync("/");
+                await page.GotoAsync(path);
                 await page.Locator("body[data-interactive]").WaitForAsync();
             }
 

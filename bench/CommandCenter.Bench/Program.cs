@@ -32,7 +32,7 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     foreach (var clients in Runs("ttft") ? new[] { 1, 64 } : [])
     {
         Log($"time to first chunk, {clients} clients");
-        (List<StreamTiming> Direct, List<StreamTiming> Through) measured = default;
+        (List<StreamTiming> Direct, List<StreamTiming> Through) measured = ([], []);
         // CC_BENCH_PHASE_SECONDS lengthens the phase, to attach a profiler meanwhile.
         var duration = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("CC_BENCH_PHASE_SECONDS"), out var seconds) ? seconds : 20);
         var share = await cpu.MeasureAsync(async () => measured = await InterleavedAsync(clients, duration, quick.Key, quick.Token, agent, client), duration);
@@ -67,7 +67,7 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     var release = new TaskCompletionSource();
     var held = await UserAsync(app, fake, new FakeScenario { Chunks = ["Held ", "open."], HoldAfterChunks = 1, HoldUntil = release.Task, Usage = new FakeUsage(10, 2) });
     var open = new List<Task<StreamTiming>>();
-    var samples = new List<(double Streams, double Bytes)> { (0, await SettledResidentAsync(app)) };
+    var samples = new List<(double Streams, double Bytes)> { (0, await app.LiveManagedBytesAsync()) };
     foreach (var target in new[] { 250, 500, 1000 })
     {
         while (open.Count < target)
@@ -80,7 +80,7 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
             await Task.Delay(50);
         }
 
-        samples.Add((target, await SettledResidentAsync(app)));
+        samples.Add((target, await app.LiveManagedBytesAsync()));
     }
 
     release.SetResult();
@@ -91,8 +91,28 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     if (Runs("circuits"))
     {
         Log("memory per idle circuit");
-        results.MemoryPerCircuit(await Circuits.MeasureAsync(app, [0, 10, 20, 40], SettledResidentAsync));
+        results.MemoryPerCircuit(await Circuits.MeasureAsync(app, [0, 10, 20, 40], async a => await a.LiveManagedBytesAsync()));
+        // The same with the plainest page, to tell the circuit's own cost from the Command Center page's.
+        results.MemoryPerCircuitOf("/settings", await Circuits.MeasureAsync(app, [0, 10, 20, 40], async a => await a.LiveManagedBytesAsync(), "/settings"));
     }
+}
+
+if (Runs("coldstart"))
+{
+    // A fresh process: the first message (what the first user after a deploy waits for) against the warm median.
+    Log("first message after start");
+    await using var cold = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl);
+    using var client = new StreamClient(cold.BaseUrl, fake.BaseUrl);
+    var agent = await cold.NewAgentAsync();
+    var user = await UserAsync(cold, fake, new FakeScenario { Chunks = ["One ", "two."] });
+    var first = await client.ThroughAppAsync(user.Token, agent);
+    var warm = new List<StreamTiming>();
+    for (var i = 0; i < 30; i++)
+    {
+        warm.Add(await client.ThroughAppAsync(user.Token, agent));
+    }
+
+    results.FirstMessage(first.TimeToFirstChunk.TotalMilliseconds, Percentiles.Of(Percentiles.Sorted(warm.Skip(10).Select(t => t.TimeToFirstChunk)), 50));
 }
 
 if (Runs("statements"))
@@ -205,23 +225,4 @@ static int Executed(AppProcess app)
     {
         return app.Output.Count(line => line.Contains("Executed DbCommand", StringComparison.Ordinal));
     }
-}
-
-// Resident memory once it has stopped moving (the GC works in the background after a burst).
-static async Task<double> SettledResidentAsync(AppProcess app)
-{
-    var previous = app.ResidentBytes();
-    for (var i = 0; i < 20; i++)
-    {
-        await Task.Delay(250);
-        var now = app.ResidentBytes();
-        if (Math.Abs(now - previous) < 256 * 1024)
-        {
-            return now;
-        }
-
-        previous = now;
-    }
-
-    return previous;
 }

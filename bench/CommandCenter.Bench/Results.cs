@@ -55,17 +55,23 @@ internal sealed class Results
     {
         var slope = Slope(samples);
         _rows.Add(("Server memory per open stream", Kib(slope), "≤ 64 KiB", slope <= 64 * 1024));
-        _details.AppendLine($"- Resident memory with streams held open: {string.Join(", ", samples.Select(s => $"{s.Streams:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per stream.");
+        _details.AppendLine($"- Live managed memory (after a full collection) with streams held open: {string.Join(", ", samples.Select(s => $"{s.Streams:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per stream.");
     }
 
     public void MemoryPerCircuit(List<(double Circuits, double Bytes)> samples)
     {
         var slope = Slope(samples);
         _rows.Add(("Server memory per idle Blazor circuit", Kib(slope), "≤ 250 KB", slope <= 250_000));
-        _details.AppendLine($"- Resident memory with signed-in pages open: {string.Join(", ", samples.Select(s => $"{s.Circuits:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per circuit.");
+        _details.AppendLine($"- Live managed memory (after a full collection) with signed-in pages open: {string.Join(", ", samples.Select(s => $"{s.Circuits:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(slope)} per circuit.");
     }
 
     public void Note(string line) => _details.AppendLine($"- {line}");
+
+    public void MemoryPerCircuitOf(string page, List<(double Circuits, double Bytes)> samples) =>
+        _details.AppendLine($"- The same with {page} open instead: {string.Join(", ", samples.Select(s => $"{s.Circuits:0} → {s.Bytes / 1048576:0.0} MiB"))}; slope {Kib(Slope(samples))} per circuit.");
+
+    public void FirstMessage(double firstMs, double warmMs) =>
+        _rows.Add(("First message after start, time to first chunk, against a warm one", $"{Ms(firstMs)} against {Ms(warmMs)}", "within 200 ms", firstMs - warmMs <= 200));
 
     public void Statements(int ten, int thousand)
     {

@@ -67,6 +67,7 @@ internal static class WebServicesExtensions
         services.AddSignInRateLimit();
         services.AddForwardedHeadersFromSettings(builder.Configuration);
 
+        services.AddHostedService<WarmUp>();
         services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
         return builder;
     }

@@ -116,6 +116,60 @@ public sealed partial class ReplyService(
         }
     }
 
+    /// <summary>
+    /// Runs the message path once without a user or an upstream, so that the first real message after start does not pay
+    /// for compiling it: the reads (for ids that do not exist), then a canned reply through the Anthropic stream reader
+    /// and a <see cref="LiveReply"/>, recorded nowhere. Returns that reply's events, for the caller to format as SSE.
+    /// </summary>
+    public async Task<IReadOnlyList<ReplyEvent>> WarmUpAsync(CancellationToken ct)
+    {
+        const string nobody = "warm-up";
+        InvalidInputException.ErrorsOf(new SendMessageRequest(nobody, nobody, nobody));
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await keys.RevealAsync(db, nobody, clock.GetUtcNow(), ct);
+            await agents.FindForReplyAsync(db, nobody, ct);
+            await prices.FindCurrentAsync(db, nobody, ct);
+            await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == nobody && c.OwnerId == nobody, ct);
+            await db.Messages.AsNoTracking().Where(m => m.ConversationId == nobody).OrderBy(m => m.Position).ToListAsync(ct);
+        }
+
+        var body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_warm\",\"model\":\"warm-up\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n" +
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"warm\"}}\n\n" +
+            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1}}\n\n" +
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+        var upstream = new AnthropicStream(new HttpResponseMessage(System.Net.HttpStatusCode.OK), body, TimeSpan.FromMinutes(1), clock);
+        var started = await upstream.ReadStartAsync();
+        var price = new ModelPrice { Model = nobody, InputPerMTok = 1m, OutputPerMTok = 1m };
+        var rows = ReplyRows.Create(nobody, new Agent { Id = nobody, Name = nobody, Model = nobody }, price,
+            new Conversation { Id = nobody, OwnerId = nobody, AgentId = nobody, Title = nobody }, isNewConversation: true, 0, nobody,
+            new ConversationHistory.Prompt(null, [], 0, 0), instance.Key, clock.GetUtcNow());
+        var reply = new LiveReply(rows, new MetaEvent(nobody, nobody, nobody, 0), upstream, started, Task.CompletedTask,
+            NothingRecorded.Instance, clock, TimeSpan.FromMinutes(1), clock.GetTimestamp(), replyLogger);
+        var watching = reply.WatchAsync(0, ct);
+        await reply.RunAsync(ct);
+        var events = new List<ReplyEvent>();
+        await foreach (var e in watching)
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    /// <summary>The warm-up's reply is recorded nowhere.</summary>
+    private sealed class NothingRecorded : IReplyRecorder
+    {
+        public static readonly NothingRecorded Instance = new();
+
+        public Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
+        {
+            var cost = CostCalculator.Compute(end.Usage, rows.Price);
+            return Task.FromResult(new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason));
+        }
+    }
+
     /// <summary>The call to make and the rows it will write, from the caller's key, the agent, its price and the conversation.</summary>
     /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
     private sealed class Plan(string apiKey, WireRequest request, ReplyRows rows)

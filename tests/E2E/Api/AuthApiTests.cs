@@ -158,6 +158,19 @@ public sealed class AuthApiTests(CommandCenterApp app) : IClassFixture<CommandCe
         (await app.LoginAsync(admin.Email, admin.Password)).ShouldNotBeNullOrEmpty();
     }
 
+    [Fact]
+    public void TheMessagePathIsWarmedUpBeforeTheServerTakesRequests()
+    {
+        var warmed = app.Logs.Lines.ToList().FindIndex(line => line.Contains("Warmed up the message path"));
+        var listening = app.Logs.Lines.ToList().FindIndex(line => line.Contains("Now listening on") || line.Contains("Application started"));
+
+        warmed.ShouldBeGreaterThanOrEqualTo(0);
+        if (listening >= 0)
+        {
+            warmed.ShouldBeLessThan(listening);
+        }
+    }
+
     [Theory]
     [InlineData("/_content/MudBlazor/MudBlazor.min.css")]
     [InlineData("/_content/MudBlazor/MudBlazor.min.js")]
