@@ -50,8 +50,9 @@ public static class CommandCenterServicesExtensions
             });
 
         services.AddSingleton(TimeProvider.System);
-        services.AddMemoryCache();
         services.AddSingleton<ShortCache>();
+        services.AddSingleton<CacheChangeListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<CacheChangeListener>());
         services.AddSingleton<ApiKeyVault>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<AgentCatalog>();

@@ -19,7 +19,7 @@ public enum AgentDeleteResult
 /// <summary>Agents as the API and the Agents page see them; validation lives here once.</summary>
 public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFactory, PriceBook prices, ShortCache cache, TimeProvider clock)
 {
-    /// <summary>The agent as a message uses it (kept a few seconds); null when there is none.</summary>
+    /// <summary>The agent as a message uses it (cached, see <see cref="ShortCache"/>); null when there is none.</summary>
     internal Task<Agent?> FindForReplyAsync(CommandCenterDbContext db, string id, CancellationToken ct) =>
         cache.GetOrLoadAsync(ShortCache.Agent(id), () => db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct));
 
@@ -60,7 +60,7 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
         }
 
         await db.Agents.Where(a => a.Id == id).ExecuteDeleteAsync(ct);
-        cache.Remove(ShortCache.Agent(id));
+        cache.Evict(ShortCache.Agent(id));
         return AgentDeleteResult.Deleted;
     }
 
@@ -104,7 +104,7 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
             throw NameTaken(name);
         }
 
-        cache.Remove(ShortCache.Agent(agent.Id));
+        cache.Evict(ShortCache.Agent(agent.Id));
         return View(agent);
     }
 

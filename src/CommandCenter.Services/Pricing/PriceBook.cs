@@ -25,7 +25,7 @@ public sealed record PriceView(int Id, string Model, decimal InputPerMTok, decim
 /// <summary>The price table: the row in effect now for each model; changes are new rows, so traces keep the price they were charged.</summary>
 public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, TimeProvider clock)
 {
-    /// <summary>The price in effect for <paramref name="model"/>, as messages use it (kept a few seconds).</summary>
+    /// <summary>The price in effect for <paramref name="model"/>, as messages use it (cached, see <see cref="ShortCache"/>).</summary>
     public Task<ModelPrice?> FindCurrentAsync(CommandCenterDbContext db, string model, CancellationToken ct) =>
         cache.GetOrLoadAsync(ShortCache.Price(model), () => LoadCurrentAsync(db, model, ct));
 
@@ -68,7 +68,7 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
 
         db.ModelPrices.Add(price);
         await db.SaveChangesAsync(ct);
-        cache.Remove(ShortCache.Price(price.Model));
+        cache.Evict(ShortCache.Price(price.Model));
         return View(price);
     }
 

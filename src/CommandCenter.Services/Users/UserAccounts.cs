@@ -90,7 +90,7 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
             throw new InvalidOperationException($"Could not update user {userId}: {string.Join(" ", updated.Errors.Select(e => e.Description))}");
         }
 
-        cache.Remove(ShortCache.SignIn(userId));
+        cache.Evict(ShortCache.SignIn(userId));
         if (disabled)
         {
             live.StopAll(userId, ReplyStop.AccountDisabled);

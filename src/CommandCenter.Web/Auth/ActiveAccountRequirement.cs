@@ -3,19 +3,24 @@ using CommandCenter.Services.Data;
 using CommandCenter.Web.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace CommandCenter.Web.Auth;
 
 /// <summary>
 /// A bearer token is only as good as the account behind it: the account must still exist, not be disabled or locked
 /// out, and have the security stamp the token was issued with (disabling an account or changing its password changes the
-/// stamp), so a disabled operator cannot keep spending until the token expires. Checked at most every few seconds per
-/// user (<see cref="ShortCache"/>); disabling an account drops its entry at once, and the message start checks anyway.
+/// stamp), so a disabled operator cannot keep spending until the token expires. The account's current stamp is kept
+/// in <see cref="ShortCache"/>, which any change to the account evicts on every instance; the message start checks anyway.
 /// </summary>
 internal sealed class ActiveAccountRequirement : IAuthorizationRequirement;
 
-internal sealed class ActiveAccountHandler(SignInManager<ApplicationUser> signIn, ShortCache cache) : AuthorizationHandler<ActiveAccountRequirement>
+internal sealed class ActiveAccountHandler(UserManager<ApplicationUser> users, IOptions<IdentityOptions> identity, ShortCache cache)
+    : AuthorizationHandler<ActiveAccountRequirement>
 {
+    // Cached for an account that may not sign in, so a burst of calls from it costs one query too.
+    private const string NoValidStamp = "";
+
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ActiveAccountRequirement requirement)
     {
         if (context.User.Identity?.IsAuthenticated != true)
@@ -24,22 +29,14 @@ internal sealed class ActiveAccountHandler(SignInManager<ApplicationUser> signIn
             return;
         }
 
-        // A sign-in checked a moment ago (same user, same stamp) is not looked up again: a burst of calls costs one query.
-        var key = ShortCache.SignIn(context.User.UserId());
-        var stamp = context.User.FindFirstValue(signIn.Options.ClaimsIdentity.SecurityStampClaimType);
-        if (stamp is not null && cache.TryGet<string>(key, out var valid) && valid == stamp)
+        var userId = context.User.UserId();
+        var stamp = context.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType);
+        var valid = await cache.GetOrLoadAsync(ShortCache.SignIn(userId), async () =>
+            await users.FindByIdAsync(userId) is { } user && !await users.IsLockedOutAsync(user)
+                ? await users.GetSecurityStampAsync(user)
+                : NoValidStamp);
+        if (stamp is { Length: > 0 } && stamp == valid)
         {
-            context.Succeed(requirement);
-            return;
-        }
-
-        if (await signIn.ValidateSecurityStampAsync(context.User) is { } user && !await signIn.UserManager.IsLockedOutAsync(user))
-        {
-            if (stamp is not null)
-            {
-                cache.Set(key, stamp);
-            }
-
             context.Succeed(requirement);
         }
         else

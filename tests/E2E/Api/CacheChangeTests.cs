@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using CommandCenter.E2E.Infrastructure;
+using CommandCenter.Services.Data;
+using Npgsql;
+
+namespace CommandCenter.E2E.Api;
+
+/// <summary>
+/// Agents, prices and sign-ins are cached per instance; a change made anywhere (another instance, or by hand in the
+/// database) must reach every instance's cache at once, not when the entry happens to expire.
+/// </summary>
+public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<CommandCenterApp>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AnAgentChangedByHandInTheDatabaseIsNoLongerUsedByAnInstanceThatCachedIt()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var agentId = await app.CreateAgentAsync();
+        await using var other = app.StartAnotherInstance();
+        using var client = other.CreateClient(await other.LoginAsync(user.Email, user.Password));
+        using (var first = await SendAsync(client, agentId))
+        {
+            first.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await SseReader.ReadAllAsync(first, Ct)).Last().Type.ShouldBe("done");
+        }
+
+        await using (var connection = await app.Database.OpenAsync())
+        await using (var deactivate = new NpgsqlCommand("UPDATE agents SET status = 'INACTIVE' WHERE id = $1", connection) { Parameters = { new() { Value = agentId } } })
+        {
+            await deactivate.ExecuteNonQueryAsync(Ct);
+        }
+
+        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
+        using var second = await SendAsync(client, agentId);
+        second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await second.Content.ReadAsStringAsync(Ct)).ShouldContain("not active");
+    }
+
+    [Fact]
+    public async Task AnAccountDisabledOnOneInstanceIsRefusedAtOnceByAnotherThatHadJustLetItIn()
+    {
+        using var user = await app.NewUserAsync();
+        await using var other = app.StartAnotherInstance();
+        using var client = other.CreateClient(await other.LoginAsync(user.Email, user.Password));
+        (await client.GetAsync("/api/conversations", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsync($"/api/users/{user.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
+
+        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry sign-in:{user.Id} evicted"), TimeSpan.FromSeconds(30));
+        (await client.GetAsync("/api/conversations", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task AfterItsListeningConnectionIsCutAnInstanceListensAgainAndHearsLaterChanges()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var agentId = await app.CreateAgentAsync();
+        await using var other = app.StartAnotherInstance();
+        using var client = other.CreateClient(await other.LoginAsync(user.Email, user.Password));
+
+        await using var connection = await app.Database.OpenAsync();
+        await using (var cut = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+            connection) { Parameters = { new() { Value = CacheChangeListener.ApplicationName } } })
+        {
+            // Both instances listen.
+            ((long)(await cut.ExecuteScalarAsync(Ct))!).ShouldBe(2);
+        }
+
+        await other.Logs.WaitForAsync(l => l.Contains("Lost the connection that hears of cache changes"), TimeSpan.FromSeconds(30));
+        await other.Logs.WaitForAsync(l => l.Contains("Hearing of cache changes again"), TimeSpan.FromSeconds(30));
+        using (var first = await SendAsync(client, agentId))
+        {
+            first.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await SseReader.ReadAllAsync(first, Ct)).Last().Type.ShouldBe("done");
+        }
+
+        await using (var deactivate = new NpgsqlCommand("UPDATE agents SET status = 'INACTIVE' WHERE id = $1", connection) { Parameters = { new() { Value = agentId } } })
+        {
+            await deactivate.ExecuteNonQueryAsync(Ct);
+        }
+
+        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
+        using var second = await SendAsync(client, agentId);
+        second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string agentId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/command-center/message")
+        {
+            Content = JsonContent.Create(new { agentId, conversationId = (string?)null, message = "Hello" }),
+        };
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+    }
+}
