@@ -13,6 +13,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, FakeScenario> _scenarios = new();
     private readonly Lock _lock = new();
     private readonly List<RecordedRequest> _requests = [];
+    private readonly List<RecordedRequest> _tokenCounts = [];
     private readonly List<(Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)> _waiters = [];
 
     private FakeAnthropicServer(WebApplication app) => _app = app;
@@ -43,7 +44,13 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     /// <summary>Answers requests carrying <paramref name="apiKey"/> with <paramref name="scenario"/>.</summary>
     public void SetScenario(string apiKey, FakeScenario scenario) => _scenarios[apiKey] = scenario;
 
-    /// <summary>A snapshot of every request so far, rejected ones included, in arrival order.</summary>
+    /// <summary>Every <c>count_tokens</c> request so far, in arrival order; they are not among <see cref="Requests"/>.</summary>
+    public IReadOnlyList<RecordedRequest> TokenCountRequests
+    {
+        get { lock (_lock) return [.. _tokenCounts]; }
+    }
+
+    /// <summary>A snapshot of every request so far but token counts, rejected ones included, in arrival order.</summary>
     public IReadOnlyList<RecordedRequest> Requests
     {
         get { lock (_lock) return [.. _requests]; }
@@ -52,7 +59,11 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     /// <summary>Drops the requests recorded so far (a long load run would otherwise keep them all).</summary>
     public void ForgetRequests()
     {
-        lock (_lock) _requests.Clear();
+        lock (_lock)
+        {
+            _requests.Clear();
+            _tokenCounts.Clear();
+        }
     }
 
     /// <summary>The requests that carried <paramref name="apiKey"/>, in arrival order.</summary>
@@ -107,6 +118,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         (Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)[] matched;
         lock (_lock)
         {
+            if (request.Path == MessagesHandler.CountTokensPath)
+            {
+                _tokenCounts.Add(request);
+                return;
+            }
+
             _requests.Add(request);
             matched = [.. _waiters.Where(w => w.Match(request))];
             foreach (var waiter in matched) _waiters.Remove(waiter);

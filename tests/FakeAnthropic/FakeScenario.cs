@@ -15,7 +15,7 @@ public sealed record FakeScenario
     /// <summary>Sends nothing, not even the response headers, until this completes.</summary>
     public Task? FirstByteGate { get; init; }
 
-    /// <summary>Usage to report; null computes input ≈ request body chars / 4 and output = <see cref="Chunks"/> count.</summary>
+    /// <summary>Usage to report; null reports the prompt's tokens by <see cref="FakeTokens"/> as input and output = <see cref="Chunks"/> count.</summary>
     public FakeUsage? Usage { get; init; }
 
     /// <summary>True: <c>message_delta.usage</c> repeats input and cache counts (current API); false: only <c>output_tokens</c> (older API).</summary>
@@ -23,6 +23,9 @@ public sealed record FakeScenario
 
     /// <summary>HTTP status (401, 400, 429, 500, 529 …) returned with a JSON error body instead of a stream.</summary>
     public int? FailStatus { get; init; }
+
+    /// <summary>HTTP status returned by <c>count_tokens</c> instead of a count.</summary>
+    public int? CountTokensFailStatus { get; init; }
 
     /// <summary>The <c>error.type</c> of a pre-stream failure, e.g. <c>rate_limit_error</c>.</summary>
     public string FailErrorType { get; init; } = "api_error";

@@ -7,7 +7,8 @@ namespace CommandCenter.FakeAnthropic;
 
 /// <summary>
 /// Answers every request the way <c>POST /v1/messages</c> with <c>"stream": true</c> does, byte for byte
-/// where clients care. Shared by the in-process server and the standalone Program.
+/// where clients care, and <c>POST /v1/messages/count_tokens</c> by the fake's own tokenizer (<see cref="FakeTokens"/>).
+/// Shared by the in-process server and the standalone Program.
 /// </summary>
 internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null)
 {
@@ -67,6 +68,12 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private async Task<bool> RespondAsync(HttpContext context, RecordedRequest request, CancellationToken ct)
     {
         var requestId = "req_" + RandomId(24);
+        if (request.Path == CountTokensPath)
+        {
+            await CountTokensAsync(context, request, requestId, ct);
+            return false;
+        }
+
         if (Validate(request) is { } invalid)
         {
             await WriteErrorAsync(context, requestId, invalid.Status, invalid.Type, invalid.Message, null, ct);
@@ -85,6 +92,65 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
         return await StreamAsync(context, request, scenario, requestId, ct);
     }
+
+    internal const string CountTokensPath = "/v1/messages/count_tokens";
+
+    // What count_tokens accepts; anything else (max_tokens, stream) is refused, as the real endpoint does.
+    private static readonly string[] CountTokensFields = ["model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"];
+
+    private async Task CountTokensAsync(HttpContext context, RecordedRequest request, string requestId, CancellationToken ct)
+    {
+        if (ValidateCount(request) is { } invalid)
+        {
+            await WriteErrorAsync(context, requestId, invalid.Status, invalid.Type, invalid.Message, null, ct);
+            return;
+        }
+
+        var scenario = scenarioFor(request);
+        if (scenario.CountTokensFailStatus is { } status)
+        {
+            await WriteErrorAsync(context, requestId, status, "api_error", "Internal server error", null, ct);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.Headers["request-id"] = requestId;
+        await context.Response.WriteAsync(new JsonObject { ["input_tokens"] = FakeTokens.Count(request.Json) }.ToJsonString(JsonOptions), ct);
+    }
+
+    private static (int Status, string Type, string Message)? ValidateCount(RecordedRequest request)
+    {
+        if (request.Method != HttpMethods.Post)
+            return (404, "not_found_error", "Not found");
+        if (request.ApiKey is null)
+            return (401, "authentication_error", "x-api-key header is required");
+        if (!request.Headers.TryGetValue("anthropic-version", out var version) || !SupportedVersions.Contains(version))
+            return (400, "invalid_request_error", "anthropic-version: header is required");
+        if (request.Json.ValueKind != JsonValueKind.Object)
+            return (400, "invalid_request_error", "There was an issue with your request body: it is not a valid JSON object");
+        foreach (var field in (string[])["model", "messages"])
+        {
+            if (!request.Json.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+                return (400, "invalid_request_error", $"{field}: Field required");
+        }
+        foreach (var property in request.Json.EnumerateObject())
+        {
+            if (!CountTokensFields.Contains(property.Name))
+                return (400, "invalid_request_error", $"{property.Name}: Extra inputs are not permitted");
+        }
+        var messages = request.Json.GetProperty("messages");
+        if (messages.GetArrayLength() > 0 && messages[messages.GetArrayLength() - 1] is var last
+            && last.GetProperty("role").GetString() == "assistant" && LastText(last) is { Length: > 0 } text && char.IsWhiteSpace(text[^1]))
+            return (400, "invalid_request_error", "messages: final assistant content cannot end with trailing whitespace");
+        return null;
+    }
+
+    private static string LastText(JsonElement message) => message.GetProperty("content") switch
+    {
+        { ValueKind: JsonValueKind.String } text => text.GetString()!,
+        { ValueKind: JsonValueKind.Array } blocks when blocks.GetArrayLength() > 0 && blocks[blocks.GetArrayLength() - 1].TryGetProperty("text", out var text) => text.GetString() ?? "",
+        _ => "",
+    };
 
     private static (int Status, string Type, string Message)? Validate(RecordedRequest request)
     {
@@ -135,7 +201,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
         var sse = new SseWriter(response, scenario.PadDataLines, ct);
 
-        var usage = scenario.Usage ?? new FakeUsage(Math.Max(1, request.Body.Length / 4), scenario.Chunks.Count);
+        var usage = scenario.Usage ?? new FakeUsage(FakeTokens.Count(request.Json), scenario.Chunks.Count);
         var cacheCreation = usage.CacheCreation5mTokens + usage.CacheCreation1hTokens;
         await sse.WriteAsync("message_start", new JsonObject
         {

@@ -57,6 +57,45 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
         }
     }
 
+    /// <summary>The tokens of a prompt, as Anthropic counts them (<c>POST /v1/messages/count_tokens</c>, free of charge).</summary>
+    /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
+    internal async Task<int> CountTokensAsync(string apiKey, WireCountRequest request, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages/count_tokens"))
+        {
+            Content = JsonContent.Create(request, WireJsonContext.Default.WireCountRequest),
+        };
+        message.Headers.Add("x-api-key", apiKey);
+        message.Headers.Add("anthropic-version", options.Value.Version);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ToExceptionAsync(response, ct);
+            }
+
+            try
+            {
+                return (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireTokenCount, ct))?.InputTokens
+                    ?? throw new JsonException("input_tokens is missing.");
+            }
+            catch (JsonException)
+            {
+                throw new AnthropicApiException(502, "invalid_response", "Anthropic's token count could not be read.", RequestIdOf(response));
+            }
+        }
+    }
+
     internal static string? RequestIdOf(HttpResponseMessage response) =>
         response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
 

@@ -11,6 +11,14 @@ internal sealed record WireRequest(
     IReadOnlyList<WireMessage> Messages,
     bool Stream = true);
 
+/// <summary>POST /v1/messages/count_tokens: a Messages request's prompt, without max_tokens or stream.</summary>
+internal sealed record WireCountRequest(string Model, IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages);
+
+internal sealed class WireTokenCount
+{
+    public int? InputTokens { get; init; }
+}
+
 internal sealed record WireMessage(string Role, IReadOnlyList<WireTextBlock> Content);
 
 internal sealed record WireTextBlock(string Text, WireCacheControl? CacheControl = null)
@@ -79,4 +87,6 @@ internal sealed class WireErrorBody
 [JsonSerializable(typeof(WireRequest))]
 [JsonSerializable(typeof(WireEvent))]
 [JsonSerializable(typeof(WireErrorBody))]
+[JsonSerializable(typeof(WireCountRequest))]
+[JsonSerializable(typeof(WireTokenCount))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;

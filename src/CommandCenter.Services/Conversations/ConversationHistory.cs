@@ -12,7 +12,7 @@ namespace CommandCenter.Services.Conversations;
 internal static class ConversationHistory
 {
     // Rough and safe: Anthropic's tokenizer gives about 3.5–4 characters a token for English text.
-    private const int CharsPerToken = 3;
+    internal const int CharsPerToken = 3;
     private const int ReservedTokens = 1_000;
 
     public sealed record Prompt(IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages, int HistoryMessagesSent, int HistoryMessagesTrimmed);

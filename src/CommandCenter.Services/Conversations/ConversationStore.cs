@@ -12,7 +12,7 @@ public sealed record ConversationSummary(
 public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
-    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -102,7 +102,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                 ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), price, 0m).CacheSavings
                 : 0m;
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
-                m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt);
+                m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }

@@ -16,6 +16,8 @@ public sealed class Message
     public int CacheWriteTokens { get; set; }
     public int CacheReadTokens { get; set; }
     public decimal? Cost { get; set; }
+    /// <summary>The output tokens were counted by us: the reply ended before Anthropic reported them.</summary>
+    public bool CostEstimated { get; set; }
     public string? StopReason { get; set; }
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; init; }

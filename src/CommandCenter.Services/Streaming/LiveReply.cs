@@ -25,6 +25,7 @@ public sealed partial class LiveReply
     private readonly ILogger _logger;
     private readonly TimeSpan _unwatchedGrace;
     private readonly long _startTimestamp;
+    private readonly OutputTokenCounter? _outputCounter;
 
     private readonly Lock _gate = new();
     private readonly List<StreamEvent> _events = []; // event N is _events[N - 1]
@@ -39,14 +40,16 @@ public sealed partial class LiveReply
     // Written by the reading loop only.
     private readonly StringBuilder _text = new();
     private TokenUsage _usage;
+    private bool _outputReported;
     private string? _stopReason;
     private string? _upstreamMessageId;
     private long? _firstTokenTimestamp;
 
     internal LiveReply(
         ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
-        TimeProvider clock, TimeSpan unwatchedGrace, long startTimestamp, ILogger logger)
+        TimeProvider clock, TimeSpan unwatchedGrace, long startTimestamp, OutputTokenCounter? outputCounter, ILogger logger)
     {
+        _outputCounter = outputCounter;
         _logger = logger;
         _startRecorded = startRecorded;
         _rows = rows;
@@ -186,6 +189,11 @@ public sealed partial class LiveReply
             var end = await RelayAsync();
             // Close the call before the database write, so a stop reaches Anthropic at once.
             await _upstream.DisposeAsync();
+            if (!_outputReported && _outputCounter is not null && end.Text.Length > 0)
+            {
+                var output = await _outputCounter.CountAsync(Meta.TraceId, end.Text, end.Usage, recordingAbandoned);
+                end = end with { Usage = end.Usage with { OutputTokens = output }, OutputEstimated = true };
+            }
             CostEvent cost;
             try
             {
@@ -266,6 +274,7 @@ public sealed partial class LiveReply
                         break;
                     case MessageDelta delta:
                         _usage = _usage.Apply(delta.Usage);
+                        _outputReported |= delta.Usage?.OutputTokens is not null;
                         _stopReason = delta.StopReason ?? _stopReason;
                         break;
                     case MessageStopped:

@@ -26,6 +26,8 @@ internal sealed record ReplySnapshot(ReplyOutcome Outcome, TokenUsage Usage)
     public string? UpstreamMessageId { get; init; }
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The output tokens were counted by us (<see cref="OutputTokenCounter"/>), not reported by Anthropic.</summary>
+    public bool OutputEstimated { get; init; }
 }
 
 /// <summary>
@@ -106,6 +108,7 @@ internal sealed class ReplyRows
         Session.CacheWriteTokens = usage.CacheWrite5mTokens;
         Session.CacheWrite1hTokens = usage.CacheWrite1hTokens;
         Session.CacheReadTokens = usage.CacheReadTokens;
+        Session.CostEstimated = snapshot.OutputEstimated;
         Session.StopReason = snapshot.StopReason;
         Session.UpstreamStatus = snapshot.UpstreamStatus;
         Session.UpstreamRequestId = snapshot.UpstreamRequestId;
@@ -122,6 +125,7 @@ internal sealed class ReplyRows
         Reply.CacheWriteTokens = usage.CacheWriteTokens;
         Reply.CacheReadTokens = usage.CacheReadTokens;
         Reply.Cost = cost.TotalCost;
+        Reply.CostEstimated = snapshot.OutputEstimated;
         Reply.StopReason = snapshot.StopReason;
         Reply.Error = Storable(snapshot.Error);
         Reply.CompletedAt = ended ? now : null;

@@ -110,7 +110,8 @@ public sealed partial class ReplyService(
         {
             var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
             var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
-            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, replyLogger);
+            var outputCounter = new OutputTokenCounter(anthropic, plan.ApiKey, plan.Request, replyLogger);
+            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger);
             live.Run(reply, reservation);
             return reply;
         }
@@ -146,7 +147,7 @@ public sealed partial class ReplyService(
             new Conversation { Id = nobody, OwnerId = nobody, AgentId = nobody, Title = nobody }, isNewConversation: true, 0, nobody,
             new ConversationHistory.Prompt(null, [], 0, 0), instance.Key, clock.GetUtcNow());
         var reply = new LiveReply(rows, new MetaEvent(nobody, nobody, nobody, 0), upstream, started, Task.CompletedTask,
-            NothingRecorded.Instance, clock, TimeSpan.FromMinutes(1), clock.GetTimestamp(), replyLogger);
+            NothingRecorded.Instance, clock, TimeSpan.FromMinutes(1), clock.GetTimestamp(), null, replyLogger);
         var watching = reply.WatchAsync(0, ct);
         await reply.RunAsync(ct);
         var events = new List<ReplyEvent>();

@@ -9,6 +9,7 @@ public sealed record MetaEvent(string ConversationId, string TraceId, string Mes
 public sealed record ChunkEvent(string Text) : StreamEvent;
 
 /// <summary>The priced usage of the call; the same numbers the trace stores.</summary>
+/// <param name="CostEstimated">The reply ended before Anthropic reported its output tokens: we counted them.</param>
 public sealed record CostEvent(
     int InputTokens,
     int OutputTokens,
@@ -17,7 +18,8 @@ public sealed record CostEvent(
     decimal TotalCost,
     decimal CacheSavings,
     string Model,
-    string? StopReason) : StreamEvent
+    string? StopReason,
+    bool CostEstimated = false) : StreamEvent
 {
     /// <summary>The model stopped because the agent's max tokens were reached: the reply is cut short.</summary>
     public bool Truncated => StopReason == "max_tokens";

@@ -17,6 +17,8 @@ public sealed class TraceSession
     public int CacheWriteTokens { get; set; }
     public int CacheWrite1hTokens { get; set; }
     public int CacheReadTokens { get; set; }
+    /// <summary>The output tokens were counted by us: the reply ended before Anthropic reported them.</summary>
+    public bool CostEstimated { get; set; }
 
     /// <summary>The price this call was charged at, copied so later price changes never rewrite history.</summary>
     public int ModelPriceId { get; init; }

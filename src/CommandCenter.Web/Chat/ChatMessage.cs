@@ -75,7 +75,7 @@ public sealed class ChatMessage
             RetryText = retryText,
             // A reply still being written has only the start's usage stored; its cost shows when it ends.
             Cost = saved.Role == MessageRole.Assistant && saved.Status != MessageStatus.Streaming && saved.Cost is { } cost
-                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason)
+                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated)
                 : null,
             Error = saved.Error,
         };

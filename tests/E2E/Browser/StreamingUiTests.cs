@@ -76,6 +76,12 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
         await Expect(ui.LastReply.GetByTestId("stopped")).ToBeVisibleAsync();
         await Expect(ui.LastReplyText).ToHaveTextAsync("Partial reply");
         await Expect(ui.Composer).ToBeEnabledAsync();
+        // Anthropic never reported the output: its count (two words, the fake's tokens) is shown as an estimate, then and after a reload.
+        await Expect(ui.LastReply.GetByTestId("output-estimated")).ToHaveTextAsync("≈2 out");
+        await Expect(ui.LastReply.GetByTestId("cost")).ToContainTextAsync("≈$");
+        await Page.ReloadAsync();
+        await ui.WaitUntilInteractiveAsync();
+        await Expect(ui.LastReply.GetByTestId("output-estimated")).ToHaveTextAsync("≈2 out");
         var upstream = App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
         await upstream.Ended.WaitAsync(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         upstream.ClientAborted.ShouldBeTrue();

@@ -23,6 +23,15 @@ public sealed class CostLineTests : BunitContext
     }
 
     [Fact]
+    public void AnEstimatedCostMarksItsOutputAndDollarsAsApproximate()
+    {
+        var cut = RenderCost(new CostEvent(45, 20, 0, 0, 0.000435m, 0m, "claude-sonnet-4-5", null, CostEstimated: true));
+
+        Parts(cut).ShouldBe(["45 in", "≈20 out", "≈$0.000435"]);
+        cut.Find("[data-testid=cost]").GetAttribute("title")!.ShouldContain("Estimated");
+    }
+
+    [Fact]
     public void TokenCountsUseThousandsSeparators()
     {
         var cut = RenderCost(new CostEvent(1_250, 1_234_567, 0, 0, 12.5m, 0m, "m", null));

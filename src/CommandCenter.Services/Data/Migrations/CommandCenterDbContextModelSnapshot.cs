@@ -183,6 +183,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("cost");
 
+                    b.Property<bool>("CostEstimated")
+                        .HasColumnType("boolean")
+                        .HasColumnName("costEstimated");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("createdAt");
@@ -486,6 +490,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasPrecision(18, 6)
                         .HasColumnType("numeric(18,6)")
                         .HasColumnName("cost");
+
+                    b.Property<bool>("CostEstimated")
+                        .HasColumnType("boolean")
+                        .HasColumnName("costEstimated");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -1,0 +1,46 @@
+using CommandCenter.Services.Anthropic;
+using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Pricing;
+using Microsoft.Extensions.Logging;
+
+namespace CommandCenter.Services.Streaming;
+
+/// <summary>
+/// Output tokens of a reply that ended before Anthropic reported them (stopped, cut off, failed mid-stream): Anthropic
+/// counts the prompt with the partial reply appended, free of charge, and the prompt's own tokens (known since
+/// <c>message_start</c>) are taken off. When Anthropic cannot count, the text's length gives an estimate.
+/// Either way the cost is flagged as estimated.
+/// </summary>
+internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, string apiKey, WireRequest request, ILogger logger)
+{
+    // A stopped reply's last events wait for this; the estimate is the fallback.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    public async Task<int> CountAsync(string traceId, string partialReply, TokenUsage reported, CancellationToken ct)
+    {
+        // Anthropic refuses a final assistant turn that ends in whitespace; trailing whitespace is not worth a token here.
+        var text = partialReply.TrimEnd();
+        if (text.Length == 0)
+        {
+            return reported.OutputTokens;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Timeout);
+            var withReply = new WireCountRequest(request.Model, request.System, [.. request.Messages, new WireMessage("assistant", [new WireTextBlock(text)])]);
+            var counted = await anthropic.CountTokensAsync(apiKey, withReply, timeout.Token);
+            var prompt = reported.InputTokens + reported.CacheWriteTokens + reported.CacheReadTokens;
+            return Math.Max(reported.OutputTokens, counted - prompt);
+        }
+        catch (Exception e) when (e is AnthropicApiException or OperationCanceledException)
+        {
+            LogCountFailed(logger, traceId, e.Message);
+            return Math.Max(reported.OutputTokens, (text.Length + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: Anthropic could not count the stopped reply's tokens ({Reason}); its output is estimated from its length")]
+    private static partial void LogCountFailed(ILogger logger, string traceId, string reason);
+}
