@@ -12,7 +12,7 @@ var database = $"cc_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
 var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
 var results = new Results(Path.Combine(root, "bench", "PROFILE.md"));
 var clock = Stopwatch.StartNew();
-// Names of phases to run (ttft, gap, capacity, memory, circuits, statements, micro); all when none is given.
+// Names of phases to run (circuits, ttft, gap, capacity, memory, coldstart, statements, usage, micro); all when none is given.
 bool Runs(string phase) => args.Length == 0 || args.Contains(phase);
 
 await using var fake = await FakeAnthropicServer.StartAsync();
@@ -154,6 +154,20 @@ using (var client = new StreamClient(counted.BaseUrl, fake.BaseUrl))
 
     results.Statements(statements[10], statements[1000]);
 }
+}
+
+if (Runs("usage"))
+{
+    Log($"usage report over {UsageScale.Traces:N0} traces");
+    await using var reporting = await AppProcess.StartAsync(root, connectionString, fake.BaseUrl);
+    await reporting.NewAgentAsync();
+    var (operatorToken, _, _) = await reporting.NewOperatorAsync($"sk-ant-bench-{Guid.NewGuid():N}");
+    var seeding = Stopwatch.StartNew();
+    await UsageScale.SeedAsync(connectionString);
+    results.Note($"Usage: {UsageScale.Traces:N0} traces over a year generated in {seeding.Elapsed.TotalSeconds:0} s.");
+    results.Usage(
+        await UsageScale.MeasureAsync(reporting.BaseUrl, await reporting.LoginAsync(AppProcess.AdminEmail, AppProcess.AdminPassword), 20),
+        await UsageScale.MeasureAsync(reporting.BaseUrl, operatorToken, 20));
 }
 
 if (Runs("micro"))

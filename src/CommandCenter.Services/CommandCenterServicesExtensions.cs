@@ -6,6 +6,7 @@ using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Traces;
+using CommandCenter.Services.Usage;
 using CommandCenter.Services.Users;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -57,6 +58,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<PriceBook>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
+        services.AddSingleton<UsageStore>();
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ReplyRecorder>();
         services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();

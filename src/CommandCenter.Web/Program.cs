@@ -7,6 +7,7 @@ using CommandCenter.Web.Components;
 using CommandCenter.Web.Conversations;
 using CommandCenter.Web.Pricing;
 using CommandCenter.Web.Streaming;
+using CommandCenter.Web.Usage;
 using CommandCenter.Web.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ app.MapUsersApi();
 app.MapApiKeyApi();
 app.MapPricesApi();
 app.MapConversationsApi();
+app.MapUsageApi();
 app.MapCommandCenterApi();
 app.MapHealthChecks("/health");
 app.MapAccountEndpoints();

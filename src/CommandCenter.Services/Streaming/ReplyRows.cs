@@ -57,7 +57,7 @@ internal sealed class ReplyRows
         };
         var session = new TraceSession
         {
-            Id = Ids.New(), TaskTraceId = trace.Id, AgentId = agent.Id, Instruction = text, ModelUsed = agent.Model,
+            Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = userId, AgentId = agent.Id, Instruction = text, ModelUsed = agent.Model,
             ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
             HistoryMessagesSent = prompt.HistoryMessagesSent, HistoryMessagesTrimmed = prompt.HistoryMessagesTrimmed,
             StartedAt = now, CreatedAt = now,

@@ -5,6 +5,8 @@ public sealed class TraceSession
 {
     public required string Id { get; init; }
     public required string TaskTraceId { get; init; }
+    /// <summary>The trace's owner, repeated here so that usage is read from this table alone.</summary>
+    public required string OwnerId { get; init; }
     public required string AgentId { get; init; }
     public required string Instruction { get; init; }
     public string Status { get; set; } = SessionStatus.Running;

@@ -1,6 +1,7 @@
 using CommandCenter.E2E.Infrastructure;
 using CommandCenter.Services.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CommandCenter.E2E.Api;
@@ -31,6 +32,30 @@ public sealed class MigrationTests(CommandCenterApp app) : IClassFixture<Command
             ("claude-opus-4-6", 5m, 25m),
             ("claude-sonnet-4-5", 3m, 15m),
         ]);
+    }
+
+    [Fact]
+    public async Task SessionsRecordedBeforeTheUsageIndexTakeTheirTracesOwner()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = TestDatabase.Reserve();
+        await using var db = new CommandCenterDbContext(new DbContextOptionsBuilder<CommandCenterDbContext>().UseNpgsql(database.ConnectionString).Options);
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_UsageIndex", StringComparison.Ordinal)) - 1], ct);
+        await database.QueryAsync(
+            """
+            INSERT INTO task_trace (id, "ownerId", "masterAgentId", instruction, status, "totalCost", "totalTokens", "instanceKey", "startedAt", "createdAt")
+            VALUES ('t1', 'owner-1', 'agent-1', 'Hi', 'completed', 0.000315, 57, 0, now(), now());
+            INSERT INTO trace_sessions (id, "taskTraceId", "agentId", instruction, status, "modelUsed", "sessionType", cost, "tokensIn", "tokensOut",
+                "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "modelPriceId", "inputPricePerMTok", "outputPricePerMTok",
+                "historyMessagesSent", "historyMessagesTrimmed", "startedAt", "createdAt")
+            VALUES ('s1', 't1', 'agent-1', 'Hi', 'success', 'claude-sonnet-4-5', 'command-center', 0.000315, 45, 12, 0, 0, 0, 1, 3, 15, 0, 0, now(), now());
+            """);
+
+        await db.Database.MigrateAsync(ct);
+
+        (await database.SingleAsync("SELECT \"ownerId\" FROM trace_sessions WHERE id = 's1'"))["ownerId"].ShouldBe("owner-1");
     }
 
     [Fact]

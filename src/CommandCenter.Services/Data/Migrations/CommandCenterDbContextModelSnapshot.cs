@@ -539,6 +539,12 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("numeric(12,6)")
                         .HasColumnName("outputPricePerMTok");
 
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("ownerId");
+
                     b.Property<string>("SessionType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -591,6 +597,8 @@ namespace CommandCenter.Services.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens" });
 
                     b.HasIndex("TaskTraceId");
 

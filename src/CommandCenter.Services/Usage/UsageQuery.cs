@@ -1,0 +1,76 @@
+using CommandCenter.Services.Validation;
+
+namespace CommandCenter.Services.Usage;
+
+/// <summary>A usage request as it arrives (query string or page), checked by <see cref="Parse"/>.</summary>
+public sealed record UsageQuery(DateOnly From, DateOnly To, IReadOnlyList<UsageDimension> GroupBy, string? UserId)
+{
+    public const int MaxDays = 366;
+    public const int DefaultDays = 30;
+
+    /// <param name="from">yyyy-MM-dd, UTC; 29 days before <paramref name="to"/> when absent.</param>
+    /// <param name="to">yyyy-MM-dd, UTC, included; today when absent.</param>
+    /// <param name="groupBy">Comma-separated: day, agent, model, user; <c>day</c> when absent.</param>
+    /// <param name="userId">Only this user's usage (what admins may ask; others only ever see their own).</param>
+    /// <exception cref="InvalidInputException">A date, a dimension or the range is not valid.</exception>
+    public static UsageQuery Parse(string? from, string? to, string? groupBy, string? userId, DateOnly today)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var end = today;
+        if (to is not null)
+        {
+            if (DateOnly.TryParseExact(to, "yyyy-MM-dd", out var parsed))
+            {
+                end = parsed;
+            }
+            else
+            {
+                errors["to"] = ["The end date must be a date like 2026-11-30."];
+            }
+        }
+
+        var start = end.DayNumber >= DefaultDays ? end.AddDays(-(DefaultDays - 1)) : DateOnly.MinValue;
+        if (from is not null)
+        {
+            if (DateOnly.TryParseExact(from, "yyyy-MM-dd", out var parsed))
+            {
+                start = parsed;
+            }
+            else
+            {
+                errors["from"] = ["The start date must be a date like 2026-11-01."];
+            }
+        }
+
+        if (errors.Count == 0 && start > end)
+        {
+            errors["from"] = ["The start date must not be after the end date."];
+        }
+        else if (errors.Count == 0 && end.DayNumber - start.DayNumber + 1 > MaxDays)
+        {
+            errors["to"] = [$"The range is at most {MaxDays} days."];
+        }
+
+        var dimensions = new List<UsageDimension>();
+        foreach (var name in (groupBy ?? "day").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Enum.TryParse<UsageDimension>(name, ignoreCase: true, out var dimension) || !Enum.IsDefined(dimension) || char.IsDigit(name[0]))
+            {
+                errors["groupBy"] = ["Group by any of day, agent, model and user, separated by commas."];
+                break;
+            }
+
+            if (!dimensions.Contains(dimension))
+            {
+                dimensions.Add(dimension);
+            }
+        }
+
+        if (userId is { Length: 0 or > 450 })
+        {
+            errors["userId"] = ["The user id is not valid."];
+        }
+
+        return errors.Count > 0 ? throw new InvalidInputException(errors) : new UsageQuery(start, end, dimensions, userId);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Data.Common;
+using CommandCenter.Services.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace CommandCenter.Services.Usage;
+
+/// <summary>
+/// Spend and tokens by class over a range of UTC days, broken down by any of day, agent, model and user, added up by
+/// PostgreSQL from the trace rows themselves: the numbers reconcile with the traces to the micro-dollar. Rows come day
+/// by day, the biggest spend first within a day.
+/// </summary>
+public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFactory)
+{
+    // The SQL of each dimension; one not grouped by is a NULL, so every query has the same columns.
+    private static readonly Dictionary<UsageDimension, string> Columns = new()
+    {
+        [UsageDimension.Day] = "(s.\"createdAt\" AT TIME ZONE 'UTC')::date",
+        [UsageDimension.Agent] = "s.\"agentId\"",
+        [UsageDimension.Model] = "s.\"modelUsed\"",
+        [UsageDimension.User] = "s.\"ownerId\"",
+    };
+
+    /// <param name="ownerId">Only this user's usage; null for everyone's (administrators).</param>
+    public async Task<UsageReport> GetAsync(UsageQuery query, string? ownerId, CancellationToken ct)
+    {
+        string Column(UsageDimension d) => query.GroupBy.Contains(d) ? Columns[d] : "NULL";
+        // Grouped by constants too, so that the positions stay the same whatever is grouped.
+        var sql = $"""
+            SELECT {Column(UsageDimension.Day)}::date, {Column(UsageDimension.Agent)}::text, {Column(UsageDimension.Model)}::text, {Column(UsageDimension.User)}::text,
+                count(*) FILTER (WHERE s.status = 'success')::int,
+                count(*) FILTER (WHERE s.status = 'failed')::int,
+                count(*) FILTER (WHERE s.status = 'cancelled')::int,
+                count(*) FILTER (WHERE s.status = 'running')::int,
+                sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
+                sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
+                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0)
+            FROM trace_sessions s
+            WHERE s."createdAt" >= $1 AND s."createdAt" < $2{(ownerId is not null ? " AND s.\"ownerId\" = $3" : "")}
+            GROUP BY 1, 2, 3, 4
+            ORDER BY 1, sum(s.cost) DESC, 2, 3, 4
+            """;
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // The planner guesses a group per row and, within the default 4 MB, sorts them on disk; with room to hash, it
+        // hashes the few real groups in memory instead (245 → 155 ms over a 30-day range of a million traces).
+        await using (var memory = new NpgsqlCommand("SET LOCAL work_mem = '32MB'", connection, transaction))
+        {
+            await memory.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(new() { Value = StartOf(query.From) });
+        command.Parameters.Add(new() { Value = StartOf(query.To.AddDays(1)) });
+        if (ownerId is not null)
+        {
+            command.Parameters.Add(new() { Value = ownerId });
+        }
+
+        var raw = new List<(UsageRow Row, string? AgentId, string? UserId)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new UsageRow(
+                    reader.IsDBNull(0) ? null : reader.GetFieldValue<DateOnly>(0), TextOrNull(reader, 1), null, TextOrNull(reader, 2), TextOrNull(reader, 3), null,
+                    new UsageReplies(reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)),
+                    new UsageTokens(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)),
+                    reader.GetDecimal(13), reader.GetDecimal(14));
+                raw.Add((row, row.AgentId, row.UserId));
+            }
+        }
+
+        // Names for the ids, read once each.
+        var agentIds = raw.Select(r => r.AgentId).OfType<string>().Distinct().ToList();
+        var agentNames = await db.Agents.AsNoTracking().Where(a => agentIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        var userIds = raw.Select(r => r.UserId).OfType<string>().Distinct().ToList();
+        var emails = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email, ct);
+        var rows = raw.Select(r => r.Row with
+        {
+            AgentName = r.AgentId is { } agent ? agentNames.GetValueOrDefault(agent) : null,
+            UserEmail = r.UserId is { } user ? emails.GetValueOrDefault(user) : null,
+        }).ToList();
+
+        return new UsageReport(query.From, query.To, query.GroupBy, rows,
+            rows.Aggregate(UsageReplies.Zero, (sum, r) => sum.Plus(r.Replies)),
+            rows.Aggregate(UsageTokens.Zero, (sum, r) => sum.Plus(r.Tokens)),
+            rows.Sum(r => r.Cost), rows.Sum(r => r.EstimatedCost));
+    }
+
+    private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    private static string? TextOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
