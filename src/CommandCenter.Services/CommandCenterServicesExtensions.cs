@@ -59,6 +59,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<UsageStore>();
+        services.AddSingleton<TraceExplorer>();
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ReplyRecorder>();
         services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();

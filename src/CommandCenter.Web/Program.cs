@@ -7,6 +7,7 @@ using CommandCenter.Web.Components;
 using CommandCenter.Web.Conversations;
 using CommandCenter.Web.Pricing;
 using CommandCenter.Web.Streaming;
+using CommandCenter.Web.Traces;
 using CommandCenter.Web.Usage;
 using CommandCenter.Web.Users;
 
@@ -26,6 +27,7 @@ app.MapApiKeyApi();
 app.MapPricesApi();
 app.MapConversationsApi();
 app.MapUsageApi();
+app.MapTracesApi();
 app.MapCommandCenterApi();
 app.MapHealthChecks("/health");
 app.MapAccountEndpoints();

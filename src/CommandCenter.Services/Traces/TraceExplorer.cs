@@ -1,0 +1,219 @@
+using System.Globalization;
+using CommandCenter.Services.Data;
+using CommandCenter.Services.Validation;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommandCenter.Services.Traces;
+
+/// <summary>Which traces to list: every filter is optional; dates are whole UTC days, both included.</summary>
+public sealed record TraceFilter(
+    string? Status = null, string? AgentId = null, string? Model = null, string? UserId = null,
+    DateOnly? From = null, DateOnly? To = null, decimal? MinCost = null, decimal? MaxCost = null, int Page = 1, int PageSize = 50)
+{
+    public const int MaxPageSize = 100;
+    public const int MaxPage = 1_000_000;
+    private static readonly string[] Statuses = [TraceStatus.Running, TraceStatus.Completed, TraceStatus.Failed, TraceStatus.Cancelled];
+
+    /// <summary>A filter from query-string text, checked field by field.</summary>
+    /// <exception cref="InvalidInputException">Any field is not valid.</exception>
+    public static TraceFilter Parse(
+        string? status, string? agentId, string? model, string? userId, string? from, string? to, string? minCost, string? maxCost, string? page, string? pageSize)
+    {
+        var errors = new Dictionary<string, string[]>();
+        T? Read<T>(string field, string? text, Func<string, (bool, T)> parse, string error) where T : struct
+        {
+            if (text is null)
+            {
+                return null;
+            }
+
+            var (ok, value) = parse(text);
+            if (!ok)
+            {
+                errors[field] = [error];
+                return null;
+            }
+
+            return value;
+        }
+
+        static (bool, DateOnly) Date(string text) => (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var d), d);
+        static (bool, decimal) Dollars(string text) =>
+            (decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= 1_000_000m, d);
+        static (bool, int) Whole(string text, int max) => (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max, n);
+
+        if (status is not null && !Statuses.Contains(status))
+        {
+            errors["status"] = ["The status must be running, completed, failed or cancelled."];
+        }
+
+        foreach (var (field, value) in new[] { ("agentId", agentId), ("model", model), ("userId", userId) })
+        {
+            if (value is not null && (value.Length is 0 or > 450 || !StorableTextAttribute.IsStorable(value)))
+            {
+                errors[field] = [$"The {field} is not valid."];
+            }
+        }
+
+        var start = Read("from", from, Date, "The start date must be a date like 2026-11-01.");
+        var end = Read("to", to, Date, "The end date must be a date like 2026-11-30.");
+        var least = Read("minCost", minCost, Dollars, "The minimum cost must be a number of dollars, 0 or more.");
+        var most = Read("maxCost", maxCost, Dollars, "The maximum cost must be a number of dollars, 0 or more.");
+        var pageNumber = Read("page", page, t => Whole(t, MaxPage), $"The page must be between 1 and {MaxPage}.");
+        var size = Read("pageSize", pageSize, t => Whole(t, MaxPageSize), $"The page size must be between 1 and {MaxPageSize}.");
+        if (start > end)
+        {
+            errors["from"] = ["The start date must not be after the end date."];
+        }
+
+        if (least > most)
+        {
+            errors["minCost"] = ["The minimum cost must not be above the maximum."];
+        }
+
+        return errors.Count > 0
+            ? throw new InvalidInputException(errors)
+            : new TraceFilter(status, agentId, model, userId, start, end, least, most, pageNumber ?? 1, size ?? 50);
+    }
+}
+
+public sealed record TraceSummary(
+    string Id, string Status, string AgentId, string? AgentName, string Model, string UserId, string? UserEmail, string Instruction,
+    DateTimeOffset CreatedAt, int? DurationMs, int? TimeToFirstTokenMs, int InputTokens, int OutputTokens, int CacheWriteTokens, int CacheReadTokens,
+    decimal Cost, bool CostEstimated);
+
+public sealed record TracePage(IReadOnlyList<TraceSummary> Items, int Page, int PageSize, int Total);
+
+/// <summary>Tokens by class, each priced apart: cache writes and reads are never folded into input.</summary>
+public sealed record TraceTokens(int Input, int CacheWrite5m, int CacheWrite1h, int CacheRead, int Output, int Total);
+
+/// <summary>The price row the call was charged at, as copied onto the trace when it ran.</summary>
+public sealed record TracePrice(int Id, decimal InputPerMTok, decimal OutputPerMTok, DateTimeOffset? EffectiveFrom);
+
+public sealed record TraceDetail(
+    string Id, string Status, string SessionStatus, string AgentId, string? AgentName, string Model, string UserId, string? UserEmail,
+    string? ConversationId, string Instruction, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
+    string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
+    int HistoryMessagesSent, int HistoryMessagesTrimmed);
+
+/// <summary>
+/// The trace explorer: traces filtered and paged, newest first, and one trace in full. Operators see their own traces;
+/// administrators everyone's. Another user's trace is indistinguishable from a missing one.
+/// </summary>
+public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFactory)
+{
+    private const int InstructionPreview = 200;
+
+    /// <param name="ownerId">Only this user's traces; null for everyone's (administrators).</param>
+    public async Task<TracePage> ListAsync(TraceFilter filter, string? ownerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = Filtered(db, filter, ownerId);
+        var total = await query.CountAsync(ct);
+        var items = await query
+            .OrderByDescending(x => x.Trace.CreatedAt).ThenByDescending(x => x.Trace.Id)
+            .Skip((filter.Page - 1) * filter.PageSize).Take(filter.PageSize)
+            .Select(x => new TraceSummary(
+                x.Trace.Id, x.Trace.Status, x.Session.AgentId, db.Agents.Where(a => a.Id == x.Session.AgentId).Select(a => a.Name).FirstOrDefault(),
+                x.Session.ModelUsed, x.Trace.OwnerId, db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
+                x.Trace.Instruction.Substring(0, InstructionPreview), x.Trace.CreatedAt, x.Session.DurationMs, x.Session.TimeToFirstTokenMs,
+                x.Session.TokensIn, x.Session.TokensOut, x.Session.CacheWriteTokens + x.Session.CacheWrite1hTokens, x.Session.CacheReadTokens,
+                x.Session.Cost, x.Session.CostEstimated))
+            .ToListAsync(ct);
+        return new TracePage(items, filter.Page, filter.PageSize, total);
+    }
+
+    /// <returns>Null when there is no such trace, or it is not <paramref name="ownerId"/>'s.</returns>
+    public async Task<TraceDetail?> GetAsync(string id, string? ownerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = await Visible(db, ownerId).Where(x => x.Trace.Id == id)
+            .Select(x => new
+            {
+                x.Trace,
+                x.Session,
+                AgentName = db.Agents.Where(a => a.Id == x.Session.AgentId).Select(a => a.Name).FirstOrDefault(),
+                UserEmail = db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
+                PriceFrom = db.ModelPrices.Where(p => p.Id == x.Session.ModelPriceId).Select(p => (DateTimeOffset?)p.EffectiveFrom).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(ct);
+        if (found is null)
+        {
+            return null;
+        }
+
+        var (t, s) = (found.Trace, found.Session);
+        // Output tokens over the time they streamed: from the first token to the end.
+        double? perSecond = s.DurationMs is { } duration && s.TimeToFirstTokenMs is { } first && duration > first && s.TokensOut > 0
+            ? Math.Round(s.TokensOut / ((duration - first) / 1000.0), 1)
+            : null;
+        return new TraceDetail(
+            t.Id, t.Status, s.Status, s.AgentId, found.AgentName, s.ModelUsed, t.OwnerId, found.UserEmail, t.ConversationId, t.Instruction,
+            t.StartedAt, t.CompletedAt, s.TimeToFirstTokenMs, s.DurationMs, perSecond,
+            new TraceTokens(s.TokensIn, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens, s.TokensOut, t.TotalTokens),
+            s.Cost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
+            s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed);
+    }
+
+    // A member-initialised class, not a positional record: EF can only compose further queries over the former.
+    private sealed class Row
+    {
+        public required TaskTrace Trace { get; init; }
+        public required TraceSession Session { get; init; }
+    }
+
+    private static IQueryable<Row> Visible(CommandCenterDbContext db, string? ownerId) =>
+        from t in db.TaskTraces.AsNoTracking()
+        join s in db.TraceSessions.AsNoTracking() on t.Id equals s.TaskTraceId
+        where ownerId == null || t.OwnerId == ownerId
+        select new Row { Trace = t, Session = s };
+
+    private static IQueryable<Row> Filtered(CommandCenterDbContext db, TraceFilter filter, string? ownerId)
+    {
+        var query = Visible(db, ownerId);
+        if (filter.Status is { } status)
+        {
+            query = query.Where(x => x.Trace.Status == status);
+        }
+
+        if (filter.AgentId is { } agentId)
+        {
+            query = query.Where(x => x.Session.AgentId == agentId);
+        }
+
+        if (filter.Model is { } model)
+        {
+            query = query.Where(x => x.Session.ModelUsed == model);
+        }
+
+        if (filter.UserId is { } userId)
+        {
+            query = query.Where(x => x.Trace.OwnerId == userId);
+        }
+
+        if (filter.From is { } from)
+        {
+            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(x => x.Trace.CreatedAt >= start);
+        }
+
+        if (filter.To is { } to)
+        {
+            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(x => x.Trace.CreatedAt < end);
+        }
+
+        if (filter.MinCost is { } least)
+        {
+            query = query.Where(x => x.Session.Cost >= least);
+        }
+
+        if (filter.MaxCost is { } most)
+        {
+            query = query.Where(x => x.Session.Cost <= most);
+        }
+
+        return query;
+    }
+}
