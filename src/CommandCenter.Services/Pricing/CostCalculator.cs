@@ -24,7 +24,12 @@ public static class CostCalculator
         return new(Round(total), Round(savings));
     }
 
-    public static CostBreakdown Compute(TokenUsage usage, ModelPrice price) => Compute(usage, price.InputPerMTok, price.OutputPerMTok);
+    /// <summary>At the price row's rates, its long-context tier's when the request's input is above the tier's threshold.</summary>
+    public static CostBreakdown Compute(TokenUsage usage, ModelPrice price)
+    {
+        var (input, output) = price.RatesFor(usage);
+        return Compute(usage, input, output);
+    }
 
     // Dividing by 1.000…m drops trailing zeros, so 0.000315 serializes as written and not as 0.0003150000.
     private static decimal Round(decimal value) => decimal.Round(value, 6, MidpointRounding.AwayFromZero) / 1.000000000000000000000000000000000m;

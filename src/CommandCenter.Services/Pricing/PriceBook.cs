@@ -18,9 +18,28 @@ public sealed record PriceInput(
     decimal? OutputPerMTok,
     [property: Range(1, 100_000_000, ErrorMessage = "The context window must be positive.")]
     int? ContextWindow,
-    DateTimeOffset? EffectiveFrom);
+    DateTimeOffset? EffectiveFrom,
+    [property: Range(1, 100_000_000, ErrorMessage = "The long-context threshold must be a positive number of input tokens.")]
+    int? LongContextThreshold = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The long-context input price cannot be negative.")]
+    decimal? LongContextInputPerMTok = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The long-context output price cannot be negative.")]
+    decimal? LongContextOutputPerMTok = null) : IValidatableObject
+{
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A tier is a threshold and both its rates, or nothing.
+        var given = new[] { LongContextThreshold is not null, LongContextInputPerMTok is not null, LongContextOutputPerMTok is not null };
+        if (given.Any(g => g) && !given.All(g => g))
+        {
+            yield return new ValidationResult("A long-context tier needs its threshold and both its prices.", [nameof(LongContextThreshold)]);
+        }
+    }
+}
 
-public sealed record PriceView(int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom);
+public sealed record PriceView(
+    int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom,
+    int? LongContextThreshold, decimal? LongContextInputPerMTok, decimal? LongContextOutputPerMTok);
 
 /// <summary>The price table: the row in effect now for each model; changes are new rows, so traces keep the price they were charged.</summary>
 public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, TimeProvider clock)
@@ -59,6 +78,9 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
             OutputPerMTok = input.OutputPerMTok!.Value,
             ContextWindow = input.ContextWindow ?? 200_000,
             EffectiveFrom = input.EffectiveFrom ?? clock.GetUtcNow(),
+            LongContextThreshold = input.LongContextThreshold,
+            LongContextInputPerMTok = input.LongContextInputPerMTok,
+            LongContextOutputPerMTok = input.LongContextOutputPerMTok,
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.ModelPrices.AnyAsync(p => p.Model == price.Model && p.EffectiveFrom == price.EffectiveFrom, ct))
@@ -72,5 +94,14 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
         return View(price);
     }
 
-    public static PriceView View(ModelPrice p) => new(p.Id, p.Model, p.InputPerMTok, p.OutputPerMTok, p.ContextWindow, p.EffectiveFrom);
+    /// <summary>Every row, a model's newest first: what was charged when, and what is to come.</summary>
+    public async Task<IReadOnlyList<ModelPrice>> ListAllAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.ModelPrices.AsNoTracking().ToListAsync(ct);
+        return [.. rows.OrderBy(p => p.Model, StringComparer.Ordinal).ThenByDescending(p => p.EffectiveFrom)];
+    }
+
+    public static PriceView View(ModelPrice p) => new(
+        p.Id, p.Model, p.InputPerMTok, p.OutputPerMTok, p.ContextWindow, p.EffectiveFrom, p.LongContextThreshold, p.LongContextInputPerMTok, p.LongContextOutputPerMTok);
 }

@@ -109,6 +109,7 @@ internal sealed class ReplyRows
         Session.CacheWrite1hTokens = usage.CacheWrite1hTokens;
         Session.CacheReadTokens = usage.CacheReadTokens;
         Session.CostEstimated = snapshot.OutputEstimated;
+        (Session.InputPricePerMTok, Session.OutputPricePerMTok) = Price.RatesFor(usage);
         Session.StopReason = snapshot.StopReason;
         Session.UpstreamStatus = snapshot.UpstreamStatus;
         Session.UpstreamRequestId = snapshot.UpstreamRequestId;

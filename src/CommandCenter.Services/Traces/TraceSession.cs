@@ -22,10 +22,10 @@ public sealed class TraceSession
     /// <summary>The output tokens were counted by us: the reply ended before Anthropic reported them.</summary>
     public bool CostEstimated { get; set; }
 
-    /// <summary>The price this call was charged at, copied so later price changes never rewrite history.</summary>
+    /// <summary>The price this call was charged at, copied so later price changes never rewrite history: the rates applied, the long-context tier's when it applied.</summary>
     public int ModelPriceId { get; init; }
-    public decimal InputPricePerMTok { get; init; }
-    public decimal OutputPricePerMTok { get; init; }
+    public decimal InputPricePerMTok { get; set; }
+    public decimal OutputPricePerMTok { get; set; }
 
     public int? DurationMs { get; set; }
     public int? TimeToFirstTokenMs { get; set; }

@@ -194,4 +194,34 @@ public sealed class CostCalculatorTests
         // 2,147,483,647 × (15 + 18.75 + 30 + 1.5 + 75) / 1e6 = 301,184.58149175
         cost.TotalCost.ShouldBe(301_184.581492m);
     }
+
+    private static readonly ModelPrice Sonnet = new()
+    {
+        Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m,
+        LongContextThreshold = 200_000, LongContextInputPerMTok = 6m, LongContextOutputPerMTok = 22.5m,
+    };
+
+    [Fact]
+    public void AtTheThresholdTheBaseRatesApply()
+    {
+        // 200,000 input tokens is not above the threshold: $3 / $15.
+        CostCalculator.Compute(new TokenUsage(200_000, 1_000), Sonnet).TotalCost.ShouldBe(0.615m);
+    }
+
+    [Fact]
+    public void AboveTheThresholdTheTierRatesApplyToTheWholeRequest()
+    {
+        // 200,001 × $6 + 1,000 × $22.50, per million.
+        CostCalculator.Compute(new TokenUsage(200_001, 1_000), Sonnet).TotalCost.ShouldBe(1.222506m);
+    }
+
+    [Fact]
+    public void CacheWritesAndReadsCountTowardsTheThresholdAndArePricedOffTheTierRate()
+    {
+        var usage = new TokenUsage(1_000, 100, CacheWrite5mTokens: 50_000, CacheWrite1hTokens: 10_000, CacheReadTokens: 140_000);
+
+        Sonnet.RatesFor(usage).ShouldBe((6m, 22.5m));
+        // 1,000 × 6 + 50,000 × 7.5 + 10,000 × 12 + 140,000 × 0.6 + 100 × 22.5 = 587,250 → $0.58725; reads saved 140,000 × 5.4.
+        CostCalculator.Compute(usage, Sonnet).ShouldBe(new CostBreakdown(0.58725m, 0.756m));
+    }
 }

@@ -12,13 +12,19 @@ internal sealed class ModelPriceConfiguration : IEntityTypeConfiguration<ModelPr
         builder.Property(p => p.Model).HasMaxLength(100);
         builder.Property(p => p.InputPerMTok).HasPrecision(12, 6);
         builder.Property(p => p.OutputPerMTok).HasPrecision(12, 6);
+        builder.Property(p => p.LongContextInputPerMTok).HasPrecision(12, 6);
+        builder.Property(p => p.LongContextOutputPerMTok).HasPrecision(12, 6);
         builder.HasIndex(p => new { p.Model, p.EffectiveFrom }).IsUnique();
 
         // Anthropic's published list (DESIGN §5). Later changes are new rows with a later EffectiveFrom.
         var since = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         builder.HasData(
             new ModelPrice { Id = 1, Model = "claude-opus-4-6", InputPerMTok = 5m, OutputPerMTok = 25m, EffectiveFrom = since },
-            new ModelPrice { Id = 2, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m, EffectiveFrom = since },
+            new ModelPrice
+            {
+                Id = 2, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m, EffectiveFrom = since,
+                LongContextThreshold = 200_000, LongContextInputPerMTok = 6m, LongContextOutputPerMTok = 22.5m,
+            },
             new ModelPrice { Id = 3, Model = "claude-haiku-4-5", InputPerMTok = 1m, OutputPerMTok = 5m, EffectiveFrom = since },
             new ModelPrice { Id = 4, Model = "claude-opus-4-1", InputPerMTok = 15m, OutputPerMTok = 75m, EffectiveFrom = since },
             new ModelPrice { Id = 5, Model = "claude-3-5-haiku", InputPerMTok = 0.8m, OutputPerMTok = 4m, EffectiveFrom = since });

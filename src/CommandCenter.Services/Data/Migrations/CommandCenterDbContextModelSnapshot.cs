@@ -323,6 +323,20 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("numeric(12,6)")
                         .HasColumnName("inputPerMTok");
 
+                    b.Property<decimal?>("LongContextInputPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("longContextInputPerMTok");
+
+                    b.Property<decimal?>("LongContextOutputPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("longContextOutputPerMTok");
+
+                    b.Property<int?>("LongContextThreshold")
+                        .HasColumnType("integer")
+                        .HasColumnName("longContextThreshold");
+
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -357,6 +371,9 @@ namespace CommandCenter.Services.Data.Migrations
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 3m,
+                            LongContextInputPerMTok = 6m,
+                            LongContextOutputPerMTok = 22.5m,
+                            LongContextThreshold = 200000,
                             Model = "claude-sonnet-4-5",
                             OutputPerMTok = 15m
                         },
