@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using CommandCenter.Services.Traces;
-using CommandCenter.Services.Users;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,13 +22,11 @@ internal static class TracesApi
         string? minCost, string? maxCost, string? page, string? pageSize, CancellationToken ct)
     {
         var filter = TraceFilter.Parse(status, agentId, model, userId, from, to, minCost, maxCost, page, pageSize);
-        return TypedResults.Ok(await traces.ListAsync(filter, OwnerFilter(user), ct));
+        return TypedResults.Ok(await traces.ListAsync(filter, user.VisibleOwnerId(), ct));
     }
 
     private static async Task<Results<Ok<TraceDetail>, ProblemHttpResult>> GetTrace(string id, ClaimsPrincipal user, TraceExplorer traces, CancellationToken ct) =>
-        await traces.GetAsync(id, OwnerFilter(user), ct) is { } trace
+        await traces.GetAsync(id, user.VisibleOwnerId(), ct) is { } trace
             ? TypedResults.Ok(trace)
             : ApiProblems.Error(StatusCodes.Status404NotFound, $"Trace with ID {id} not found");
-
-    private static string? OwnerFilter(ClaimsPrincipal user) => user.IsInRole(Roles.Admin) ? null : user.UserId();
 }

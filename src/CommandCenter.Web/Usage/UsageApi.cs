@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text;
 using CommandCenter.Services.Usage;
-using CommandCenter.Services.Users;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,10 +41,10 @@ internal static class UsageApi
     private static DateOnly Today(TimeProvider clock) => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
     private static ProblemHttpResult? Refusal(ClaimsPrincipal user, UsageQuery query) =>
-        !user.IsInRole(Roles.Admin) && query.UserId is { } other && other != user.UserId()
+        user.VisibleOwnerId() is { } own && query.UserId is { } other && other != own
             ? ApiProblems.Error(StatusCodes.Status403Forbidden, "Only administrators can see other users' usage.")
             : null;
 
     /// <summary>Whose traces count: an operator's own; for an administrator, the user asked for, or everyone's.</summary>
-    private static string? OwnerFilter(ClaimsPrincipal user, UsageQuery query) => user.IsInRole(Roles.Admin) ? query.UserId : user.UserId();
+    private static string? OwnerFilter(ClaimsPrincipal user, UsageQuery query) => user.VisibleOwnerId() ?? query.UserId;
 }

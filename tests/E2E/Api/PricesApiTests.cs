@@ -11,12 +11,8 @@ public sealed class PricesApiTests(CommandCenterApp app) : IClassFixture<Command
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<(TestUser User, string AgentId)> UserOnModelAsync(string model, FakeScenario scenario)
-    {
-        var key = CommandCenterApp.NewApiKey();
-        app.Fake.SetScenario(key, scenario);
-        return (await app.NewUserAsync(apiKey: key), await app.CreateAgentAsync(model: model));
-    }
+    private async Task<(TestUser User, string AgentId)> UserOnModelAsync(string model, FakeScenario scenario) =>
+        (await app.NewUserAnsweredByAsync(scenario), await app.CreateAgentAsync(model: model));
 
     private static async Task<(string TraceId, decimal Cost)> SendAsync(TestUser user, string agentId)
     {

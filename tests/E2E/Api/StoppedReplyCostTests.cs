@@ -18,12 +18,8 @@ public sealed class StoppedReplyCostTests(CommandCenterApp app) : IClassFixture<
     // The fake counts a token a word: three words stream before the hold.
     private static readonly string[] Words = ["one ", "two ", "three ", "four ", "five ", "six"];
 
-    private async Task<(TestUser User, string AgentId)> UserWithScenarioAsync(FakeScenario scenario)
-    {
-        var key = CommandCenterApp.NewApiKey();
-        app.Fake.SetScenario(key, scenario);
-        return (await app.NewUserAsync(apiKey: key), await app.CreateAgentAsync(systemPrompt: "You count."));
-    }
+    private async Task<(TestUser User, string AgentId)> UserWithScenarioAsync(FakeScenario scenario) =>
+        (await app.NewUserAnsweredByAsync(scenario), await app.CreateAgentAsync(systemPrompt: "You count."));
 
     private static async Task<List<ReceivedEvent>> SendAndStopAfterAsync(TestUser user, string agentId, int chunks)
     {

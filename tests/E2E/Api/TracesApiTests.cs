@@ -52,13 +52,11 @@ public sealed class TracesApiTests(CommandCenterApp app) : IClassFixture<Command
     [Fact]
     public async Task OneTraceShowsItsTimingsTokensPriceAndUpstreamIdsAsRecorded()
     {
-        var key = CommandCenterApp.NewApiKey();
-        app.Fake.SetScenario(key, new FakeScenario
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario
         {
             Chunks = ["One ", "two ", "three."], ChunkDelay = TimeSpan.FromMilliseconds(30), StopReason = "max_tokens",
             Usage = new FakeUsage(40, 9, CacheCreation5mTokens: 100, CacheCreation1hTokens: 20, CacheReadTokens: 300),
         });
-        using var user = await app.NewUserAsync(apiKey: key);
         var agent = await app.CreateAgentAsync(model: "claude-sonnet-4-5");
         using var response = await user.SendAsync(agent, "Count to three", ct: Ct);
         var events = await SseReader.ReadAllAsync(response, Ct);
@@ -93,9 +91,7 @@ public sealed class TracesApiTests(CommandCenterApp app) : IClassFixture<Command
     [Fact]
     public async Task AFailedTraceShowsItsError()
     {
-        var key = CommandCenterApp.NewApiKey();
-        app.Fake.SetScenario(key, new FakeScenario { Chunks = ["Partial"], ErrorAfterChunks = 1 });
-        using var user = await app.NewUserAsync(apiKey: key);
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Partial"], ErrorAfterChunks = 1 });
         var agent = await app.CreateAgentAsync();
         using var response = await user.SendAsync(agent, "Fail please", ct: Ct);
         var traceId = (await SseReader.ReadAllAsync(response, Ct))[0].Data.GetProperty("traceId").GetString()!;

@@ -143,6 +143,14 @@ public class CommandCenterApp : IAsyncLifetime
     /// <summary>A unique key, so the fake can be told how to answer this user's requests alone.</summary>
     public static string NewApiKey() => $"sk-ant-e2e-{Guid.NewGuid():N}";
 
+    /// <summary>A fresh operator whose key the fake answers with <paramref name="scenario"/>.</summary>
+    public async Task<TestUser> NewUserAnsweredByAsync(FakeScenario scenario)
+    {
+        var key = NewApiKey();
+        Fake.SetScenario(key, scenario);
+        return await NewUserAsync(apiKey: key);
+    }
+
     public async Task<string> CreateAgentAsync(string model = "claude-sonnet-4-5", string status = "ACTIVE", string systemPrompt = "You are terse.", int maxTokens = 512)
     {
         using var admin = await AdminAsync();
