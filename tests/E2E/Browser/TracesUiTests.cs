@@ -34,6 +34,8 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
         await Expect(Page.GetByTestId("trace-price-used")).ToHaveTextAsync("$3 in / $15 out per M tokens");
         await Expect(Page.GetByTestId("trace-request-id")).ToContainTextAsync("req_");
         await ScreenshotAsync("trace-detail-desktop");
+        await Page.GetByTestId("theme-toggle").ClickAsync();
+        await ScreenshotAsync("trace-detail-dark");
         await Page.SetViewportSizeAsync(390, 844);
         await ScreenshotAsync("trace-detail-phone");
 

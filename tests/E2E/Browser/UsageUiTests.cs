@@ -48,6 +48,9 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
 
         await Page.SetViewportSizeAsync(390, 844);
         await ScreenshotAsync("usage-phone");
+        await Page.GetByTestId("theme-toggle").ClickAsync();
+        await Expect(Page.GetByTestId("usage-chart")).ToBeVisibleAsync();
+        await ScreenshotAsync("usage-phone-dark");
     }
 
     [Fact]
