@@ -9,6 +9,16 @@ export function initComposer(textarea, page) {
             }
         }
     });
+    // Escape stops a reply being written, unless it is closing a dialog or a menu first. The page's box leaving the
+    // document (the operator went to another page) ends the listening.
+    const stopOnEscape = e => {
+        if (!textarea.isConnected) {
+            document.removeEventListener('keydown', stopOnEscape);
+        } else if (e.key === 'Escape' && !e.defaultPrevented && !document.querySelector('.mud-dialog, .mud-popover-open')) {
+            page.invokeMethodAsync('StopFromKeyboard');
+        }
+    };
+    document.addEventListener('keydown', stopOnEscape);
     textarea.dataset.ready = 'true';
 }
 
