@@ -27,7 +27,7 @@ public sealed record ConversationUpdate(
     bool? Archived);
 
 /// <summary>The caller's conversations; another user's conversation is indistinguishable from a missing one.</summary>
-public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> dbFactory, TimeProvider clock)
+public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> dbFactory)
 {
     public const int MaxPageSize = 100;
     public const int MaxPage = 1_000_000;
@@ -135,8 +135,8 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             conversation.Title = title.Trim();
         }
 
+        // Not a new activity: the list keeps its place (it is ordered by the last message).
         conversation.Archived = update.Archived ?? conversation.Archived;
-        conversation.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         return true;
     }

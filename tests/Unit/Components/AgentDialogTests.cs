@@ -69,6 +69,16 @@ public sealed class AgentDialogTests : BunitContext
         return control.QuerySelector(".mud-input-helper-text.mud-input-error")?.TextContent.Trim();
     }
 
+    [Fact]
+    public async Task TheSystemPromptCounterFollowsEachKeystroke()
+    {
+        var (cut, _) = await ShowAsync();
+
+        await Field(cut, "agent-system-prompt").InputAsync(new ChangeEventArgs { Value = "Be brief." });
+
+        Field(cut, "agent-system-prompt").Closest(".mud-input-control")!.QuerySelector(".mud-input-helper-text")!.TextContent.ShouldContain("9 / 20000");
+    }
+
     private static Task TypeAsync(IRenderedComponent<IComponent> cut, string testId, string value) =>
         Field(cut, testId).ChangeAsync(new ChangeEventArgs { Value = value });
 
@@ -167,7 +177,7 @@ public sealed class AgentDialogTests : BunitContext
         var (cut, dialog) = await ShowAsync();
         await TypeAsync(cut, "agent-name", "Support bot");
         await PickModelAsync(cut, "claude-haiku-4-5");
-        await TypeAsync(cut, "agent-system-prompt", "Be brief.");
+        await Field(cut, "agent-system-prompt").InputAsync(new ChangeEventArgs { Value = "Be brief." });
         await TypeAsync(cut, "agent-max-tokens", "2048");
 
         await SaveAsync(cut);

@@ -12,6 +12,20 @@ public sealed class ConversationTitlesTests
     }
 
     [Theory]
+    [InlineData("**Plan** the `migration` for _Friday_", "Plan the migration for Friday")]
+    [InlineData("## Release notes", "Release notes")]
+    [InlineData("> quoted ~~old~~ idea", "quoted old idea")]
+    [InlineData("- first item", "first item")]
+    [InlineData("1. step one", "step one")]
+    [InlineData("See [the docs](https://example.com) and ![chart](x.png)", "See the docs and chart")]
+    [InlineData("rename my_var_name to *x*", "rename my_var_name to x")]
+    [InlineData("2 * 3 * 4", "2 * 3 * 4")]
+    public void MarkdownMarksAreDroppedFromTheTitle(string message, string expected)
+    {
+        ConversationTitles.From(message).ShouldBe(expected);
+    }
+
+    [Theory]
     [InlineData("First line\nSecond line", "First line")]
     [InlineData("First line\r\nSecond line", "First line")]
     [InlineData("\n\n  First line  \nSecond", "First line")]
