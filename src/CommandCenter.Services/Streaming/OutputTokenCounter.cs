@@ -34,8 +34,9 @@ internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, stri
             var prompt = reported.InputTokens + reported.CacheWriteTokens + reported.CacheReadTokens;
             return Math.Max(reported.OutputTokens, counted - prompt);
         }
-        catch (Exception e) when (e is AnthropicApiException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever went wrong (refused, timed out, the connection dropped mid-body), the reply must still be recorded.
             LogCountFailed(logger, traceId, e.Message);
             return Math.Max(reported.OutputTokens, (text.Length + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
         }
