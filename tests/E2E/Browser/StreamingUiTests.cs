@@ -126,6 +126,13 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
         await Expect(error).ToContainTextAsync("overloaded_error");
         await Expect(ui.LastReplyText).ToHaveTextAsync("Half an answer");
         await Expect(error.GetByTestId("retry")).ToBeVisibleAsync();
+        // What the failed call was billed shows at once, as after a reload, and the header agrees with the sidebar.
+        var cost = ui.LastReply.GetByTestId("cost");
+        await Expect(cost).ToContainTextAsync("≈$");
+        await Expect(ui.LastReply.GetByTestId("output-estimated")).ToHaveTextAsync("≈3 out");
+        var billed = (await cost.InnerTextAsync()).TrimStart('≈');
+        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync($"Conversation {billed}");
+        await Expect(Page.GetByTestId("conversation-item").First).ToContainTextAsync(billed);
 
         App.Fake.SetScenario(user.ApiKey!, new FakeScenario { Chunks = ["Second ", "try"] });
         await error.GetByTestId("retry").ClickAsync();
