@@ -42,8 +42,7 @@ public sealed class KeyboardAndScreenReaderUiTests(BrowserFixture browser, Comma
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "Actions for Offsite plan" }).ClickAsync();
         await Page.GetByRole(AriaRole.Menuitem, new() { Name = "Rename" }).ClickAsync();
-        await Expect(Page.GetByTestId("rename-input")).ToBeVisibleAsync();
-        await Page.Keyboard.PressAsync("Escape");
+        await Page.GetByTestId("rename-input").PressAsync("Escape");
         await Expect(Page.GetByTestId("rename-input")).ToHaveCountAsync(0);
         await Expect(Page.GetByTestId("conversation-item")).ToContainTextAsync("Offsite plan");
     }
