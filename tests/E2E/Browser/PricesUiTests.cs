@@ -36,6 +36,9 @@ public sealed class PricesUiTests(BrowserFixture browser, CommandCenterApp app) 
         var row = await App.Database.SingleAsync("SELECT \"inputPerMTok\", \"longContextThreshold\" FROM model_prices WHERE model = $1", model);
         (row["inputPerMTok"], row["longContextThreshold"]).ShouldBe(((object?)2m, (object?)100_000));
         await ScreenshotAsync("prices-desktop");
+        await Page.GetByTestId("theme-toggle").ClickAsync();
+        await Page.SetViewportSizeAsync(390, 844);
+        await ScreenshotAsync("prices-phone-dark");
 
         using var operatorUser = await App.NewUserAsync();
         await using var operatorContext = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString() });

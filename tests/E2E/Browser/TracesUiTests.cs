@@ -26,6 +26,9 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
         await Expect(Page.GetByTestId("trace-link")).ToHaveTextAsync(["Take forever"]);
         await Expect(Page.GetByTestId("trace-cost")).ToContainTextAsync("≈$");
         await ScreenshotAsync("traces-desktop");
+        await Page.SetViewportSizeAsync(390, 844);
+        await ScreenshotAsync("traces-phone");
+        await Page.SetViewportSizeAsync(1400, 900);
 
         await Page.GetByTestId("trace-link").ClickAsync();
         await Expect(Page.GetByTestId("trace-instruction")).ToHaveTextAsync("Take forever");
