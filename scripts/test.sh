@@ -72,4 +72,12 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
 fi
 if [ "$rc" -eq 0 ] && [ "$failed" -gt 0 ]; then rc=1; fi
+if [ "$failed" -gt 0 ]; then
+  # What a failed browser test's app and browser said, for a run whose files are gone with its machine.
+  for log in "$CC_SCREENSHOTS"/FAILED-*.log; do
+    [ -f "$log" ] || continue
+    cc_log "failure log $(basename "$log") (last 80 lines)"
+    tail -n 80 "$log" | cut -c1-400
+  done
+fi
 finish "$passed" "$failed" "$skipped" "$rc"

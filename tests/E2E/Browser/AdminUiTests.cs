@@ -33,7 +33,8 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         var operatorUi = new CommandCenterPage(await operatorContext.NewPageAsync());
         await operatorUi.SignInAsync(operatorUser.Email, operatorUser.Password);
         await operatorUi.ChooseAgentAsync(name);
-        await Expect(operatorUi.Page.GetByText("claude-haiku-4-5 · $1 in / $5 out per M tokens")).ToBeVisibleAsync();
+        // The chosen agent's model and price, under the picker.
+        await Expect(operatorUi.Page.Locator(".cc-agent-picker .mud-input-helper-text")).ToHaveTextAsync("claude-haiku-4-5 · $1 in / $5 out per M tokens");
         await Expect(operatorUi.Page.GetByTestId("nav-agents")).ToHaveCountAsync(0);
 
         await operatorUi.Page.GotoAsync("/agents");

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using CommandCenter.E2E.Infrastructure;
 using CommandCenter.FakeAnthropic;
 using Microsoft.Playwright;
@@ -11,20 +13,47 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     protected IBrowserContext Context { get; private set; } = null!;
     protected IPage Page { get; private set; } = null!;
 
+    // What the browser said and where it went, kept for the failure log: a reloaded page or a dropped circuit shows here.
+    private readonly ConcurrentQueue<string> _browserEvents = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
     public virtual async ValueTask InitializeAsync()
     {
         Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         Context.SetDefaultTimeout(15_000);
+        Context.Console += (_, message) => Note($"console.{message.Type}: {message.Text}");
+        Context.Page += (_, page) => Watch(page);
         Page = await Context.NewPageAsync();
     }
+
+    private void Watch(IPage page)
+    {
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame.ParentFrame is null)
+            {
+                Note($"navigated: {frame.Url}");
+            }
+        };
+        page.Load += (_, _) => Note($"loaded: {page.Url}");
+        page.WebSocket += (_, socket) => socket.Close += (_, _) => Note($"websocket closed: {socket.Url}");
+    }
+
+    private void Note(string line) => _browserEvents.Enqueue($"{_clock.Elapsed.TotalSeconds,7:0.000}s {line}");
 
     public virtual async ValueTask DisposeAsync()
     {
         if (TestContext.Current.TestState?.Result == TestResult.Failed)
         {
             var screenshot = await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
-            // The app's warnings and errors beside the picture: a broken circuit shows up here, not in the browser.
-            await File.WriteAllLinesAsync(Path.ChangeExtension(screenshot, ".log"), App.Logs.Lines.Where(l => l.StartsWith("Warning") || l.StartsWith("Error") || l.StartsWith("Critical")));
+            // The app's warnings and errors beside the picture (a broken circuit shows up there, not in the browser), then the
+            // browser's own account. scripts/test.sh prints these files after a failed run.
+            await File.WriteAllLinesAsync(Path.ChangeExtension(screenshot, ".log"), [
+                "== app warnings and errors",
+                .. App.Logs.Lines.Where(l => l.StartsWith("Warning") || l.StartsWith("Error") || l.StartsWith("Critical")),
+                "== browser",
+                .. _browserEvents,
+            ]);
         }
 
         await Context.DisposeAsync();
