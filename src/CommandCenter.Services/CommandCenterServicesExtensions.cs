@@ -1,6 +1,7 @@
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
@@ -56,6 +57,7 @@ public static class CommandCenterServicesExtensions
         services.AddHostedService(sp => sp.GetRequiredService<CacheChangeListener>());
         services.AddSingleton<ApiKeyVault>();
         services.AddSingleton<PriceBook>();
+        services.AddSingleton<BudgetBook>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<UsageStore>();

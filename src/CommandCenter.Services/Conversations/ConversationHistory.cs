@@ -15,7 +15,11 @@ internal static class ConversationHistory
     internal const int CharsPerToken = 3;
     private const int ReservedTokens = 1_000;
 
-    public sealed record Prompt(IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages, int HistoryMessagesSent, int HistoryMessagesTrimmed);
+    public sealed record Prompt(IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages, int HistoryMessagesSent, int HistoryMessagesTrimmed)
+    {
+        /// <summary>The characters of text sent, which the estimates above count in.</summary>
+        public long Characters { get; init; }
+    }
 
     /// <returns>Null when even the new message alone does not fit.</returns>
     public static Prompt? Build(string systemPrompt, IReadOnlyList<Message> history, string newMessage, int contextWindow, int maxTokens)
@@ -47,7 +51,7 @@ internal static class ConversationHistory
         messages.Add(new WireMessage(MessageRole.User, [new WireTextBlock(newMessage, new WireCacheControl())]));
         // Anthropic refuses empty or whitespace-only text blocks.
         IReadOnlyList<WireTextBlock>? system = string.IsNullOrWhiteSpace(systemPrompt) ? null : [new WireTextBlock(systemPrompt, new WireCacheControl())];
-        return new Prompt(system, messages, kept * 2, (turns.Count - kept) * 2);
+        return new Prompt(system, messages, kept * 2, (turns.Count - kept) * 2) { Characters = used };
     }
 
     private sealed record Turn(string User, string Assistant)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Traces;
@@ -25,6 +26,8 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Budget> Budgets => Set<Budget>();
+    public DbSet<BudgetCharge> BudgetCharges => Set<BudgetCharge>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -53,4 +53,7 @@ public sealed class ShortCache : IDisposable
     public static string Price(string model) => $"price:{model}";
 
     public static string SignIn(string userId) => $"sign-in:{userId}";
+
+    /// <summary>The budgets of one user or agent (ids are unique across both).</summary>
+    public static string Budgets(string subjectId) => $"budget:{subjectId}";
 }

@@ -48,6 +48,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             // Anthropic may already have billed the input: the log keeps what no trace can.
             var failure = e as StreamStartException ?? new StreamStartException(StreamStartFailure.Unavailable, "The reply could not be recorded.");
             LogStartNotRecorded(logger, rows.Trace.Id, failure.Failure, snapshot.Usage.InputTokens, rows.Trace.OwnerId);
+            await ReleaseChargesAsync(rows);
             throw failure;
         }
     }
@@ -74,6 +75,12 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         }
 
         db.AddRange(rows.Trace, rows.Question, rows.Reply);
+        if (rows.Trace.Status != Traces.TraceStatus.Running)
+        {
+            // Refused by Anthropic: settled at once, with the rows that say so.
+            db.UpdateRange(rows.Charges);
+        }
+
         try
         {
             await db.SaveChangesAsync(ct);
@@ -95,10 +102,35 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         }
     }
 
+    /// <summary>
+    /// Gives back what a reply that will never be recorded reserved on budgets. Best effort, once: if the database is
+    /// away, the charges stay reserved until the next start of an instance settles them (<see cref="Traces.StaleTraceReaper"/>).
+    /// </summary>
+    internal async Task ReleaseChargesAsync(ReplyRows rows)
+    {
+        if (rows.Charges.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await using var db = await dbFactory.CreateDbContextAsync(patience.Token);
+            await db.BudgetCharges.Where(c => c.TraceId == rows.Trace.Id && !c.Settled)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Amount, 0m).SetProperty(c => c.Settled, true), patience.Token);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(logger, e, rows.Trace.Id);
+        }
+    }
+
     private static async Task UpdateAsync(CommandCenterDbContext db, ReplyRows rows, CancellationToken ct)
     {
         // Every column of the three rows, so a retry writes the same as the first attempt whatever that one did.
         db.UpdateRange(rows.Trace, rows.Reply);
+        db.UpdateRange(rows.Charges);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -174,6 +206,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: the start could not be recorded ({Failure}); {InputTokens} input tokens of user {UserId} are in no trace")]
     private static partial void LogStartNotRecorded(ILogger logger, string traceId, StreamStartFailure failure, int inputTokens, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: its budget reservation could not be released now; the next start settles it")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string traceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId}: written on attempt {Attempt}")]
     private static partial void LogWriteLanded(ILogger logger, string traceId, int attempt);

@@ -1,4 +1,5 @@
 using CommandCenter.Services.Agents;
+using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
@@ -44,6 +45,9 @@ internal sealed class ReplyRows
     public required Message Question { get; init; }
     public required Message Reply { get; init; }
     public required ModelPrice Price { get; init; }
+
+    /// <summary>What the reply reserved on budgets before Anthropic was called; its end settles them to its cost.</summary>
+    public IReadOnlyList<BudgetCharge> Charges { get; set; } = [];
 
     /// <summary>The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the question's place in the conversation.</summary>
     public static ReplyRows Create(
@@ -95,6 +99,15 @@ internal sealed class ReplyRows
             ReplyOutcome.Failed => (TraceStatus.Failed, SessionStatus.Failed, MessageStatus.Failed),
             _ => (TraceStatus.Cancelled, SessionStatus.Cancelled, MessageStatus.Stopped),
         };
+
+        if (ended)
+        {
+            foreach (var charge in Charges)
+            {
+                charge.Amount = cost.TotalCost;
+                charge.Settled = true;
+            }
+        }
 
         Trace.Status = traceStatus;
         Trace.TotalCost = cost.TotalCost;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
@@ -24,6 +25,7 @@ public sealed partial class ReplyService(
     ApiKeyVault keys,
     AgentCatalog agents,
     PriceBook prices,
+    BudgetBook budgets,
     AnthropicClient anthropic,
     ReplyRecorder recorder,
     LiveReplies live,
@@ -66,6 +68,8 @@ public sealed partial class ReplyService(
         try
         {
             plan = await PlanAsync(userId, request, clock.GetUtcNow(), ct);
+            // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
+            plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
         }
         catch (Exception e) when (DatabaseFailures.IsTransient(e) && !ct.IsCancellationRequested)
         {
@@ -73,7 +77,22 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.Unavailable, "The database is unavailable; try again in a moment.");
         }
 
-        // Counted only now, so that refusals (no key, unknown agent, the database away) do not use up the allowance.
+        try
+        {
+            return await OpenAsync(userId, plan, reservation, startTimestamp);
+        }
+        catch
+        {
+            // Never started, so never settled: give the reservation back (a refusal Anthropic sent has settled it already).
+            await recorder.ReleaseChargesAsync(plan.Rows);
+            throw;
+        }
+    }
+
+    /// <summary>Opens the Anthropic call and, once it has begun, hands the reply to the registry.</summary>
+    private async Task<LiveReply> OpenAsync(string userId, Plan plan, Reservation reservation, long startTimestamp)
+    {
+        // Counted only now, so that refusals (no key, unknown agent, a budget, the database away) do not use up the allowance.
         limits.TakeMessage(userId);
         var rows = plan.Rows;
         LogStarted(logger, rows.Trace.Id, rows.Trace.MasterAgentId, rows.Session.ModelUsed, rows.Session.HistoryMessagesSent);
@@ -173,9 +192,11 @@ public sealed partial class ReplyService(
 
     /// <summary>The call to make and the rows it will write, from the caller's key, the agent, its price and the conversation.</summary>
     /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
-    private sealed class Plan(string apiKey, WireRequest request, ReplyRows rows)
+    private sealed class Plan(string apiKey, WireRequest request, ReplyRows rows, decimal worstCase)
     {
         public string ApiKey { get; } = apiKey;
+        /// <summary>The most this request can cost, which budgets reserve.</summary>
+        public decimal WorstCase { get; } = worstCase;
         public WireRequest Request { get; } = request;
         public ReplyRows Rows { get; } = rows;
     }
@@ -210,7 +231,8 @@ public sealed partial class ReplyService(
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now);
-        return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows);
+        return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows,
+            BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price));
     }
 
     private async Task<(bool Active, string? Key)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)

@@ -13,6 +13,8 @@ public enum StreamStartFailure
     /// <summary>Over the per-user message rate or the cap on live replies; see <see cref="StreamStartException.RetryAfter"/>.</summary>
     RateLimited,
     AccountDisabled,
+    /// <summary>A monthly budget cannot cover the request's worst case; see <see cref="StreamStartException.Budget"/>.</summary>
+    BudgetExceeded,
 }
 
 /// <summary>
@@ -29,6 +31,9 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
 
     /// <summary>For <see cref="StreamStartFailure.RateLimited"/> and <see cref="StreamStartFailure.Unavailable"/>: when to try again.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>For <see cref="StreamStartFailure.BudgetExceeded"/>: the budget that refused, and by how much.</summary>
+    public Budgets.BudgetShortfall? Budget { get; init; }
 
     /// <summary>The trace that records the refused call, when one was written.</summary>
     public string? TraceId { get; init; }

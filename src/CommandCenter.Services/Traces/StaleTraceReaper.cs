@@ -8,7 +8,7 @@ using Npgsql;
 namespace CommandCenter.Services.Traces;
 
 /// <summary>
-/// Marks failed the traces (and their replies) left 'running' by instances that no longer hold their lease, once, in the
+/// Marks failed the traces (and their replies) left 'running', and settles the budget reservations left open, by instances that no longer hold their lease, once, in the
 /// background after start-up. A lease counts as given up only when it is found free twice, more than two keep-alive
 /// intervals apart: a database restart frees every lease for a moment, and a live instance retakes its own within one.
 /// </summary>
@@ -37,8 +37,9 @@ public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbCo
     public async Task<int> ReapAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var keys = await db.TaskTraces.Where(t => t.Status == TraceStatus.Running && t.InstanceKey != lease.Key)
-            .Select(t => t.InstanceKey).Distinct().ToListAsync(ct);
+        var keys = await db.TaskTraces.Where(t => t.Status == TraceStatus.Running && t.InstanceKey != lease.Key).Select(t => t.InstanceKey)
+            .Union(db.BudgetCharges.Where(c => !c.Settled && c.InstanceKey != lease.Key).Select(c => c.InstanceKey))
+            .ToListAsync(ct);
 
         await db.Database.OpenConnectionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -103,6 +104,11 @@ public sealed partial class StaleTraceReaper(IDbContextFactory<CommandCenterDbCo
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, MessageStatus.Failed).SetProperty(x => x.Error, DeadInstanceError).SetProperty(x => x.CompletedAt, now), ct);
         var count = await db.TaskTraces.Where(t => t.InstanceKey == key && t.Status == TraceStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, TraceStatus.Failed).SetProperty(x => x.CompletedAt, now), ct);
+        // Budget reservations settle to what their trace recorded; one whose trace was never written reserved for nothing.
+        await db.BudgetCharges.Where(c => c.InstanceKey == key && !c.Settled)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Amount, c => db.TaskTraces.Where(t => t.Id == c.TraceId).Select(t => (decimal?)t.TotalCost).FirstOrDefault() ?? 0m)
+                .SetProperty(c => c.Settled, true), ct);
         await transaction.CommitAsync(ct);
         return count;
     }

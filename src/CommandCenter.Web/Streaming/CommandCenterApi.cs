@@ -124,6 +124,10 @@ internal static class CommandCenterApi
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),
         StreamStartFailure.ConversationBusy => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message),
         StreamStartFailure.Unavailable => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        StreamStartFailure.BudgetExceeded => ApiProblems.Error(StatusCodes.Status402PaymentRequired, e.Message, new Dictionary<string, object?>
+        {
+            ["budget"] = e.Budget,
+        }),
         StreamStartFailure.RateLimited => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status429TooManyRequests, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
         _ => ApiProblems.Error(StatusCodes.Status500InternalServerError, e.Message, new Dictionary<string, object?>
         {

@@ -105,6 +105,88 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("anthropic_api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.Budgets.Budget", b =>
+                {
+                    b.Property<string>("Scope")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("subjectId");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<decimal>("MonthlyLimit")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("monthlyLimit");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updatedAt");
+
+                    b.HasKey("Scope", "SubjectId");
+
+                    b.HasIndex("SubjectId");
+
+                    b.ToTable("budgets", (string)null);
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.Budgets.BudgetCharge", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("traceId");
+
+                    b.Property<string>("Scope")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("subjectId");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("amount");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<long>("InstanceKey")
+                        .HasColumnType("bigint")
+                        .HasColumnName("instanceKey");
+
+                    b.Property<DateOnly>("Month")
+                        .HasColumnType("date")
+                        .HasColumnName("month");
+
+                    b.Property<bool>("Settled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("settled");
+
+                    b.HasKey("TraceId", "Scope", "SubjectId");
+
+                    b.HasIndex("InstanceKey")
+                        .HasFilter("NOT settled");
+
+                    b.HasIndex("SubjectId", "Month", "Scope");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("SubjectId", "Month", "Scope"), new[] { "Amount", "Settled" });
+
+                    b.ToTable("budget_charges", (string)null);
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Conversations.Conversation", b =>
                 {
                     b.Property<string>("Id")

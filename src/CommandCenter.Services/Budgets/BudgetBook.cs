@@ -1,0 +1,207 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Data;
+using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Streaming;
+using CommandCenter.Services.Traces;
+using CommandCenter.Services.Validation;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommandCenter.Services.Budgets;
+
+public sealed record BudgetInput(
+    [property: Required(ErrorMessage = "The monthly limit is required: a number of US dollars above 0."),
+        Range(typeof(decimal), "0.000001", "1000000000", ErrorMessage = "The monthly limit must be above $0 and at most $1,000,000,000.")]
+    decimal? MonthlyLimit);
+
+/// <summary>A budget and where its current month stands. <see cref="Reserved"/> is held by replies still being written.</summary>
+public sealed record BudgetView(
+    string Scope, string SubjectId, string SubjectName, decimal MonthlyLimit, DateOnly Month, decimal Spent, decimal Reserved, decimal Remaining);
+
+/// <summary>Why a message was refused: the first budget that cannot cover its worst case.</summary>
+public sealed record BudgetShortfall(string Scope, string SubjectId, decimal MonthlyLimit, decimal Remaining, decimal WorstCase);
+
+/// <summary>
+/// Monthly budgets per user and per agent. Before Anthropic is called, a reply reserves its worst case on every budget
+/// that applies, in one transaction under those budgets' row locks, so concurrent replies can never overshoot; its end
+/// write then settles each charge to the real cost (<see cref="ReplyRows"/>).
+/// </summary>
+public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, InstanceLease instance, TimeProvider clock)
+{
+    /// <summary>
+    /// The most a request can cost: its input, estimated from the prompt's characters as the context check does, all
+    /// priced as 5-minute cache writes (the dearest class our requests use), plus <paramref name="maxTokens"/> of output.
+    /// </summary>
+    public static decimal WorstCase(long promptCharacters, int maxTokens, ModelPrice price)
+    {
+        var input = (int)Math.Min(int.MaxValue, (promptCharacters + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
+        return CostCalculator.Compute(new TokenUsage(0, maxTokens, CacheWrite5mTokens: input), price).TotalCost;
+    }
+
+    /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/> (cached: most replies have none).</summary>
+    private async Task<List<Budget>> ApplyingAsync(CommandCenterDbContext db, string userId, string agentId, CancellationToken ct)
+    {
+        var user = await cache.GetOrLoadAsync(ShortCache.Budgets(userId), () => LoadAsync(db, userId, ct));
+        var agent = await cache.GetOrLoadAsync(ShortCache.Budgets(agentId), () => LoadAsync(db, agentId, ct));
+        return [.. user!.Where(b => b.Scope == BudgetScope.User), .. agent!.Where(b => b.Scope == BudgetScope.Agent)];
+    }
+
+    private static async Task<List<Budget>?> LoadAsync(CommandCenterDbContext db, string subjectId, CancellationToken ct) =>
+        await db.Budgets.AsNoTracking().Where(b => b.SubjectId == subjectId).ToListAsync(ct);
+
+    /// <summary>
+    /// Claims <paramref name="worstCase"/> on every budget over this reply, or none: returns the charges written (none
+    /// when no budget applies, without touching the database beyond the cache).
+    /// </summary>
+    /// <exception cref="StreamStartException"><see cref="StreamStartFailure.BudgetExceeded"/>: a budget cannot cover it; nothing was written.</exception>
+    internal async Task<IReadOnlyList<BudgetCharge>> ReserveAsync(string traceId, string userId, string agentId, decimal worstCase, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var applying = await ApplyingAsync(db, userId, agentId, ct);
+        if (applying.Count == 0)
+        {
+            return [];
+        }
+
+        var month = BudgetCharge.MonthOf(now);
+        var subjects = applying.Select(b => b.SubjectId).ToArray();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Locked in one order, so two replies sharing budgets queue instead of deadlocking; the limits are read under the lock.
+        var locked = await db.Budgets.FromSql($"SELECT * FROM budgets WHERE \"subjectId\" = ANY({subjects}) ORDER BY scope, \"subjectId\" FOR UPDATE")
+            .AsNoTracking().ToListAsync(ct);
+        var used = await UsedAsync(db, subjects, month, ct);
+        var charges = new List<BudgetCharge>();
+        foreach (var budget in locked.Where(l => applying.Any(a => a.Scope == l.Scope && a.SubjectId == l.SubjectId)))
+        {
+            var remaining = budget.MonthlyLimit - used.GetValueOrDefault((budget.Scope, budget.SubjectId)).Total;
+            if (worstCase > remaining)
+            {
+                var shortfall = new BudgetShortfall(budget.Scope, budget.SubjectId, budget.MonthlyLimit, Math.Max(0, remaining), worstCase);
+                throw new StreamStartException(StreamStartFailure.BudgetExceeded, await DescribeAsync(db, shortfall, month, ct)) { Budget = shortfall };
+            }
+
+            charges.Add(new BudgetCharge
+            {
+                TraceId = traceId, Scope = budget.Scope, SubjectId = budget.SubjectId, Month = month, Amount = worstCase,
+                InstanceKey = instance.Key, CreatedAt = now,
+            });
+        }
+
+        db.BudgetCharges.AddRange(charges);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return charges;
+    }
+
+    private static async Task<Dictionary<(string Scope, string SubjectId), (decimal Total, decimal Spent, decimal Reserved)>> UsedAsync(
+        CommandCenterDbContext db, string[] subjects, DateOnly month, CancellationToken ct)
+    {
+        var rows = await db.BudgetCharges.Where(c => subjects.Contains(c.SubjectId) && c.Month == month)
+            .GroupBy(c => new { c.Scope, c.SubjectId })
+            .Select(g => new
+            {
+                g.Key.Scope,
+                g.Key.SubjectId,
+                Spent = g.Where(c => c.Settled).Sum(c => c.Amount),
+                Reserved = g.Where(c => !c.Settled).Sum(c => c.Amount),
+            })
+            .ToListAsync(ct);
+        return rows.ToDictionary(r => (r.Scope, r.SubjectId), r => (r.Spent + r.Reserved, r.Spent, r.Reserved));
+    }
+
+    private static async Task<string> DescribeAsync(CommandCenterDbContext db, BudgetShortfall shortfall, DateOnly month, CancellationToken ct)
+    {
+        var whose = shortfall.Scope == BudgetScope.User
+            ? "Your"
+            : $"Agent {await db.Agents.Where(a => a.Id == shortfall.SubjectId).Select(a => a.Name).SingleOrDefaultAsync(ct)}'s";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Over budget: {whose} monthly budget of {Dollars(shortfall.MonthlyLimit)} has {Dollars(shortfall.Remaining)} left for {month:MMMM yyyy}, and this message may cost up to {Dollars(shortfall.WorstCase)} (its input and the agent's full max tokens of output). An admin can raise the budget.");
+    }
+
+    private static string Dollars(decimal amount) => amount.ToString("$#,##0.00####", CultureInfo.InvariantCulture);
+
+    /// <summary>Every budget with its current month, for admins.</summary>
+    public async Task<IReadOnlyList<BudgetView>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await ViewsAsync(db, await db.Budgets.AsNoTracking().ToListAsync(ct), ct);
+    }
+
+    /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/>, for the chat page's remaining figure.</summary>
+    public async Task<IReadOnlyList<BudgetView>> ForAsync(string userId, string? agentId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var budgets = await db.Budgets.AsNoTracking()
+            .Where(b => (b.Scope == BudgetScope.User && b.SubjectId == userId) || (b.Scope == BudgetScope.Agent && b.SubjectId == agentId))
+            .ToListAsync(ct);
+        return await ViewsAsync(db, budgets, ct);
+    }
+
+    /// <summary>Sets the monthly limit of a user's or agent's budget, creating it if need be.</summary>
+    /// <returns>Null when there is no such user or agent.</returns>
+    /// <exception cref="InvalidInputException">An unknown scope or a limit out of range; nothing was saved.</exception>
+    public async Task<BudgetView?> SetAsync(string scope, string subjectId, BudgetInput input, CancellationToken ct = default)
+    {
+        ThrowIfUnknown(scope);
+        InvalidInputException.ThrowIfInvalid(input);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await SubjectExistsAsync(db, scope, subjectId, ct))
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var budget = await db.Budgets.SingleOrDefaultAsync(b => b.Scope == scope && b.SubjectId == subjectId, ct);
+        if (budget is null)
+        {
+            budget = new Budget { Scope = scope, SubjectId = subjectId, CreatedAt = now };
+            db.Budgets.Add(budget);
+        }
+
+        budget.MonthlyLimit = decimal.Round(input.MonthlyLimit!.Value, 6);
+        budget.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        cache.Evict(ShortCache.Budgets(subjectId));
+        return (await ViewsAsync(db, [budget], ct)).Single();
+    }
+
+    /// <returns>False when there was no such budget.</returns>
+    public async Task<bool> DeleteAsync(string scope, string subjectId, CancellationToken ct = default)
+    {
+        ThrowIfUnknown(scope);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var deleted = await db.Budgets.Where(b => b.Scope == scope && b.SubjectId == subjectId).ExecuteDeleteAsync(ct);
+        cache.Evict(ShortCache.Budgets(subjectId));
+        return deleted > 0;
+    }
+
+    private static void ThrowIfUnknown(string scope)
+    {
+        if (!BudgetScope.All.Contains(scope))
+        {
+            throw InvalidInputException.For("scope", $"A budget is per {string.Join(" or ", BudgetScope.All)}; \"{scope}\" is neither.");
+        }
+    }
+
+    private static Task<bool> SubjectExistsAsync(CommandCenterDbContext db, string scope, string subjectId, CancellationToken ct) => scope == BudgetScope.User
+        ? db.Users.AnyAsync(u => u.Id == subjectId, ct)
+        : db.Agents.AnyAsync(a => a.Id == subjectId, ct);
+
+    private async Task<IReadOnlyList<BudgetView>> ViewsAsync(CommandCenterDbContext db, List<Budget> budgets, CancellationToken ct)
+    {
+        var month = BudgetCharge.MonthOf(clock.GetUtcNow());
+        var subjects = budgets.Select(b => b.SubjectId).ToArray();
+        var used = await UsedAsync(db, subjects, month, ct);
+        var users = await db.Users.Where(u => subjects.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
+        var agents = await db.Agents.Where(a => subjects.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        return [.. budgets
+            .Select(b =>
+            {
+                var (total, spent, reserved) = used.GetValueOrDefault((b.Scope, b.SubjectId));
+                var name = (b.Scope == BudgetScope.User ? users : agents).GetValueOrDefault(b.SubjectId, b.SubjectId);
+                return new BudgetView(b.Scope, b.SubjectId, name, b.MonthlyLimit, month, spent, reserved, Math.Max(0, b.MonthlyLimit - total));
+            })
+            .OrderBy(v => v.Scope).ThenBy(v => v.SubjectName, StringComparer.OrdinalIgnoreCase)];
+    }
+}
