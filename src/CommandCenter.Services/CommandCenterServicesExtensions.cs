@@ -2,6 +2,7 @@ using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.ApiKeys;
 using CommandCenter.Services.Budgets;
+using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
@@ -58,6 +59,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<ApiKeyVault>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<BudgetBook>();
+        services.AddSingleton<IntegrationKeyStore>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<UsageStore>();

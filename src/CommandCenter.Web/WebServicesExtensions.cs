@@ -2,8 +2,10 @@ using CommandCenter.Services.Data;
 using CommandCenter.Services.Users;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
+using CommandCenter.Web.IntegrationKeys;
 using CommandCenter.Web.Components.Account;
 using CommandCenter.Web.Streaming;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -36,9 +38,13 @@ internal static class WebServicesExtensions
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
             .AddBearerToken(IdentityConstants.BearerScheme)
+            .AddScheme<AuthenticationSchemeOptions, IntegrationKeyAuthenticationHandler>(IntegrationKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser()
+                .AddRequirements(new ActiveAccountRequirement()))
+            .AddPolicy(AuthPolicies.ApiOrIntegrationKey, policy => policy
+                .AddAuthenticationSchemes(IdentityConstants.BearerScheme, IntegrationKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
                 .AddRequirements(new ActiveAccountRequirement()))
             .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin)
                 .AddRequirements(new ActiveAccountRequirement()))

@@ -5,11 +5,12 @@ public static class BudgetScope
 {
     public const string User = "user";
     public const string Agent = "agent";
+    public const string ApiKey = "apiKey";
 
-    public static readonly IReadOnlyList<string> All = [User, Agent];
+    public static readonly IReadOnlyList<string> All = [User, Agent, ApiKey];
 }
 
-/// <summary>A monthly spending limit in USD for one user or agent; months are calendar months in UTC.</summary>
+/// <summary>A monthly spending limit in USD for one user, agent or integration key; months are calendar months in UTC.</summary>
 public sealed class Budget
 {
     public required string Scope { get; set; }

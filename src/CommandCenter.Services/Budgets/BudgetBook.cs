@@ -23,7 +23,7 @@ public sealed record BudgetView(
 public sealed record BudgetShortfall(string Scope, string SubjectId, decimal MonthlyLimit, decimal Remaining, decimal WorstCase);
 
 /// <summary>
-/// Monthly budgets per user and per agent. Before Anthropic is called, a reply reserves its worst case on every budget
+/// Monthly budgets per user, per agent and per integration key. Before Anthropic is called, a reply reserves its worst case on every budget
 /// that applies, in one transaction under those budgets' row locks, so concurrent replies can never overshoot; its end
 /// write then settles each charge to the real cost (<see cref="ReplyRows"/>).
 /// </summary>
@@ -39,26 +39,39 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         return CostCalculator.Compute(new TokenUsage(0, maxTokens, CacheWrite5mTokens: input), price).TotalCost;
     }
 
-    /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/> (cached: most replies have none).</summary>
-    private async Task<List<Budget>> ApplyingAsync(CommandCenterDbContext db, string userId, string agentId, CancellationToken ct)
+    /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/>, sent with <paramref name="integrationKeyId"/> if any (cached: most replies have none).</summary>
+    private async Task<List<Budget>> ApplyingAsync(CommandCenterDbContext db, string userId, string agentId, string? integrationKeyId, CancellationToken ct)
     {
-        var user = await cache.GetOrLoadAsync(ShortCache.Budgets(userId), () => LoadAsync(db, userId, ct));
-        var agent = await cache.GetOrLoadAsync(ShortCache.Budgets(agentId), () => LoadAsync(db, agentId, ct));
-        return [.. user!.Where(b => b.Scope == BudgetScope.User), .. agent!.Where(b => b.Scope == BudgetScope.Agent)];
+        List<Budget> applying = [];
+        foreach (var (scope, subjectId) in new[] { (BudgetScope.User, userId), (BudgetScope.Agent, agentId), (BudgetScope.ApiKey, integrationKeyId) })
+        {
+            if (subjectId is not null)
+            {
+                // All of a scope's budgets in one entry: a few per team, and a new user or agent is then no extra query.
+                var budgets = await cache.GetOrLoadAsync(ShortCache.Budgets(scope), () => LoadAsync(db, scope, ct));
+                if (budgets!.TryGetValue(subjectId, out var budget))
+                {
+                    applying.Add(budget);
+                }
+            }
+        }
+
+        return applying;
     }
 
-    private static async Task<List<Budget>?> LoadAsync(CommandCenterDbContext db, string subjectId, CancellationToken ct) =>
-        await db.Budgets.AsNoTracking().Where(b => b.SubjectId == subjectId).ToListAsync(ct);
+    private static async Task<Dictionary<string, Budget>?> LoadAsync(CommandCenterDbContext db, string scope, CancellationToken ct) =>
+        await db.Budgets.AsNoTracking().Where(b => b.Scope == scope).ToDictionaryAsync(b => b.SubjectId, ct);
 
     /// <summary>
     /// Claims <paramref name="worstCase"/> on every budget over this reply, or none: returns the charges written (none
     /// when no budget applies, without touching the database beyond the cache).
     /// </summary>
     /// <exception cref="StreamStartException"><see cref="StreamStartFailure.BudgetExceeded"/>: a budget cannot cover it; nothing was written.</exception>
-    internal async Task<IReadOnlyList<BudgetCharge>> ReserveAsync(string traceId, string userId, string agentId, decimal worstCase, DateTimeOffset now, CancellationToken ct)
+    internal async Task<IReadOnlyList<BudgetCharge>> ReserveAsync(
+        string traceId, string userId, string agentId, string? integrationKeyId, decimal worstCase, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var applying = await ApplyingAsync(db, userId, agentId, ct);
+        var applying = await ApplyingAsync(db, userId, agentId, integrationKeyId, ct);
         if (applying.Count == 0)
         {
             return [];
@@ -112,9 +125,12 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
 
     private static async Task<string> DescribeAsync(CommandCenterDbContext db, BudgetShortfall shortfall, DateOnly month, CancellationToken ct)
     {
-        var whose = shortfall.Scope == BudgetScope.User
-            ? "Your"
-            : $"Agent {await db.Agents.Where(a => a.Id == shortfall.SubjectId).Select(a => a.Name).SingleOrDefaultAsync(ct)}'s";
+        var whose = shortfall.Scope switch
+        {
+            BudgetScope.User => "Your",
+            BudgetScope.Agent => $"Agent {await db.Agents.Where(a => a.Id == shortfall.SubjectId).Select(a => a.Name).SingleOrDefaultAsync(ct)}'s",
+            _ => $"API key {await db.IntegrationKeys.Where(k => k.Id == shortfall.SubjectId).Select(k => k.Name).SingleOrDefaultAsync(ct)}'s",
+        };
         return string.Create(CultureInfo.InvariantCulture,
             $"Over budget: {whose} monthly budget of {Dollars(shortfall.MonthlyLimit)} has {Dollars(shortfall.Remaining)} left for {month:MMMM yyyy}, and this message may cost up to {Dollars(shortfall.WorstCase)} (its input and the agent's full max tokens of output). An admin can raise the budget.");
     }
@@ -128,6 +144,13 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         return await ViewsAsync(db, await db.Budgets.AsNoTracking().ToListAsync(ct), ct);
     }
 
+    /// <summary>The budgets of <paramref name="scope"/> over <paramref name="subjectIds"/> that have one.</summary>
+    public async Task<IReadOnlyList<BudgetView>> ListAsync(string scope, string[] subjectIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await ViewsAsync(db, await db.Budgets.AsNoTracking().Where(b => b.Scope == scope && subjectIds.Contains(b.SubjectId)).ToListAsync(ct), ct);
+    }
+
     /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/>, for the chat page's remaining figure.</summary>
     public async Task<IReadOnlyList<BudgetView>> ForAsync(string userId, string? agentId, CancellationToken ct = default)
     {
@@ -138,8 +161,8 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         return await ViewsAsync(db, budgets, ct);
     }
 
-    /// <summary>Sets the monthly limit of a user's or agent's budget, creating it if need be.</summary>
-    /// <returns>Null when there is no such user or agent.</returns>
+    /// <summary>Sets the monthly limit of a user's, agent's or integration key's budget, creating it if need be.</summary>
+    /// <returns>Null when there is no such user, agent or key.</returns>
     /// <exception cref="InvalidInputException">An unknown scope or a limit out of range; nothing was saved.</exception>
     public async Task<BudgetView?> SetAsync(string scope, string subjectId, BudgetInput input, CancellationToken ct = default)
     {
@@ -162,7 +185,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         budget.MonthlyLimit = decimal.Round(input.MonthlyLimit!.Value, 6);
         budget.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        cache.Evict(ShortCache.Budgets(subjectId));
+        cache.Evict(ShortCache.Budgets(scope));
         return (await ViewsAsync(db, [budget], ct)).Single();
     }
 
@@ -172,7 +195,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         ThrowIfUnknown(scope);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var deleted = await db.Budgets.Where(b => b.Scope == scope && b.SubjectId == subjectId).ExecuteDeleteAsync(ct);
-        cache.Evict(ShortCache.Budgets(subjectId));
+        cache.Evict(ShortCache.Budgets(scope));
         return deleted > 0;
     }
 
@@ -180,13 +203,16 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
     {
         if (!BudgetScope.All.Contains(scope))
         {
-            throw InvalidInputException.For("scope", $"A budget is per {string.Join(" or ", BudgetScope.All)}; \"{scope}\" is neither.");
+            throw InvalidInputException.For("scope", $"A budget is per {string.Join(", ", BudgetScope.All.SkipLast(1))} or {BudgetScope.All[^1]}; \"{scope}\" is none of these.");
         }
     }
 
-    private static Task<bool> SubjectExistsAsync(CommandCenterDbContext db, string scope, string subjectId, CancellationToken ct) => scope == BudgetScope.User
-        ? db.Users.AnyAsync(u => u.Id == subjectId, ct)
-        : db.Agents.AnyAsync(a => a.Id == subjectId, ct);
+    private static Task<bool> SubjectExistsAsync(CommandCenterDbContext db, string scope, string subjectId, CancellationToken ct) => scope switch
+    {
+        BudgetScope.User => db.Users.AnyAsync(u => u.Id == subjectId, ct),
+        BudgetScope.Agent => db.Agents.AnyAsync(a => a.Id == subjectId, ct),
+        _ => db.IntegrationKeys.AnyAsync(k => k.Id == subjectId, ct),
+    };
 
     private async Task<IReadOnlyList<BudgetView>> ViewsAsync(CommandCenterDbContext db, List<Budget> budgets, CancellationToken ct)
     {
@@ -195,11 +221,13 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         var used = await UsedAsync(db, subjects, month, ct);
         var users = await db.Users.Where(u => subjects.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, ct);
         var agents = await db.Agents.Where(a => subjects.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
+        var keys = await db.IntegrationKeys.Where(k => subjects.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => k.Name, ct);
         return [.. budgets
             .Select(b =>
             {
                 var (total, spent, reserved) = used.GetValueOrDefault((b.Scope, b.SubjectId));
-                var name = (b.Scope == BudgetScope.User ? users : agents).GetValueOrDefault(b.SubjectId, b.SubjectId);
+                var names = b.Scope switch { BudgetScope.User => users, BudgetScope.Agent => agents, _ => keys };
+                var name = names.GetValueOrDefault(b.SubjectId, b.SubjectId);
                 return new BudgetView(b.Scope, b.SubjectId, name, b.MonthlyLimit, month, spent, reserved, Math.Max(0, b.MonthlyLimit - total));
             })
             .OrderBy(v => v.Scope).ThenBy(v => v.SubjectName, StringComparer.OrdinalIgnoreCase)];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.ApiKeys;
 using CommandCenter.Services.Budgets;
+using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Traces;
@@ -28,6 +29,7 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Budget> Budgets => Set<Budget>();
     public DbSet<BudgetCharge> BudgetCharges => Set<BudgetCharge>();
+    public DbSet<IntegrationKey> IntegrationKeys => Set<IntegrationKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -54,6 +54,9 @@ public sealed class ShortCache : IDisposable
 
     public static string SignIn(string userId) => $"sign-in:{userId}";
 
-    /// <summary>The budgets of one user or agent (ids are unique across both).</summary>
-    public static string Budgets(string subjectId) => $"budget:{subjectId}";
+    /// <summary>Every budget of one scope (user, agent, API key).</summary>
+    public static string Budgets(string scope) => $"budget:{scope}";
+
+    /// <summary>An integration key, by the hash of the key.</summary>
+    public static string IntegrationKey(string hash) => $"integration-key:{hash}";
 }

@@ -52,7 +52,7 @@ internal sealed class ReplyRows
     /// <summary>The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the question's place in the conversation.</summary>
     public static ReplyRows Create(
         string userId, Agent agent, ModelPrice price, Conversation conversation, bool isNewConversation, int position,
-        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now)
+        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null)
     {
         var trace = new TaskTrace
         {
@@ -61,7 +61,7 @@ internal sealed class ReplyRows
         };
         var session = new TraceSession
         {
-            Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = userId, AgentId = agent.Id, Instruction = text, ModelUsed = agent.Model,
+            Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = userId, AgentId = agent.Id, ApiKeyId = apiKeyId, Instruction = text, ModelUsed = agent.Model,
             ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
             HistoryMessagesSent = prompt.HistoryMessagesSent, HistoryMessagesTrimmed = prompt.HistoryMessagesTrimmed,
             StartedAt = now, CreatedAt = now,

@@ -5,6 +5,7 @@ using CommandCenter.Services.ApiKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
+using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Traces;
 using CommandCenter.Services.Validation;
@@ -39,7 +40,8 @@ public sealed partial class ReplyService(
     // The caller is waiting for the refusal; the database gets this long to record it.
     private static readonly TimeSpan RefusalWriteTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task<LiveReply> StartAsync(string userId, SendMessageRequest request, CancellationToken ct = default)
+    /// <param name="viaKey">The integration key the message came with, if any: its budget and rate limit apply, and its trace names it.</param>
+    public async Task<LiveReply> StartAsync(string userId, SendMessageRequest request, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default)
     {
         InvalidInputException.ThrowIfInvalid(request);
 
@@ -52,7 +54,7 @@ public sealed partial class ReplyService(
         var reservation = live.Reserve(userId, request.ConversationId, limits.MaxLiveRepliesPerUser);
         try
         {
-            return await StartReservedAsync(userId, request, reservation, ct);
+            return await StartReservedAsync(userId, request, viaKey, reservation, ct);
         }
         catch
         {
@@ -61,15 +63,15 @@ public sealed partial class ReplyService(
         }
     }
 
-    private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, Reservation reservation, CancellationToken ct)
+    private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, IntegrationKeyIdentity? viaKey, Reservation reservation, CancellationToken ct)
     {
         var startTimestamp = clock.GetTimestamp();
         Plan plan;
         try
         {
-            plan = await PlanAsync(userId, request, clock.GetUtcNow(), ct);
+            plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
             // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
-            plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
+            plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
         }
         catch (Exception e) when (DatabaseFailures.IsTransient(e) && !ct.IsCancellationRequested)
         {
@@ -79,7 +81,7 @@ public sealed partial class ReplyService(
 
         try
         {
-            return await OpenAsync(userId, plan, reservation, startTimestamp);
+            return await OpenAsync(userId, viaKey, plan, reservation, startTimestamp);
         }
         catch
         {
@@ -90,10 +92,10 @@ public sealed partial class ReplyService(
     }
 
     /// <summary>Opens the Anthropic call and, once it has begun, hands the reply to the registry.</summary>
-    private async Task<LiveReply> OpenAsync(string userId, Plan plan, Reservation reservation, long startTimestamp)
+    private async Task<LiveReply> OpenAsync(string userId, IntegrationKeyIdentity? viaKey, Plan plan, Reservation reservation, long startTimestamp)
     {
         // Counted only now, so that refusals (no key, unknown agent, a budget, the database away) do not use up the allowance.
-        limits.TakeMessage(userId);
+        limits.TakeMessage(userId, viaKey);
         var rows = plan.Rows;
         LogStarted(logger, rows.Trace.Id, rows.Trace.MasterAgentId, rows.Session.ModelUsed, rows.Session.HistoryMessagesSent);
         AnthropicStream upstream;
@@ -201,7 +203,7 @@ public sealed partial class ReplyService(
         public ReplyRows Rows { get; } = rows;
     }
 
-    private async Task<Plan> PlanAsync(string userId, SendMessageRequest request, DateTimeOffset now, CancellationToken ct)
+    private async Task<Plan> PlanAsync(string userId, SendMessageRequest request, string? apiKeyId, DateTimeOffset now, CancellationToken ct)
     {
         var text = request.Message!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -230,7 +232,7 @@ public sealed partial class ReplyService(
         var prompt = ConversationHistory.Build(agent.SystemPrompt, history, text, price.ContextWindow, agent.MaxTokens)
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
-        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now);
+        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now, apiKeyId);
         return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price));
     }

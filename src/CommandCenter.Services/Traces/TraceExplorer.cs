@@ -8,7 +8,7 @@ namespace CommandCenter.Services.Traces;
 /// <summary>Which traces to list: every filter is optional; dates are whole UTC days, both included.</summary>
 public sealed record TraceFilter(
     string? Status = null, string? AgentId = null, string? Model = null, string? UserId = null,
-    DateOnly? From = null, DateOnly? To = null, decimal? MinCost = null, decimal? MaxCost = null, int Page = 1, int PageSize = 50)
+    DateOnly? From = null, DateOnly? To = null, decimal? MinCost = null, decimal? MaxCost = null, int Page = 1, int PageSize = 50, string? ApiKeyId = null)
 {
     public const int MaxPageSize = 100;
     public const int MaxPage = 1_000_000;
@@ -17,7 +17,8 @@ public sealed record TraceFilter(
     /// <summary>A filter from query-string text, checked field by field.</summary>
     /// <exception cref="InvalidInputException">Any field is not valid.</exception>
     public static TraceFilter Parse(
-        string? status, string? agentId, string? model, string? userId, string? from, string? to, string? minCost, string? maxCost, string? page, string? pageSize)
+        string? status, string? agentId, string? model, string? userId, string? from, string? to, string? minCost, string? maxCost, string? page, string? pageSize,
+        string? apiKeyId = null)
     {
         var errors = new Dictionary<string, string[]>();
         T? Read<T>(string field, string? text, Func<string, (bool, T)> parse, string error) where T : struct
@@ -47,7 +48,7 @@ public sealed record TraceFilter(
             errors["status"] = ["The status must be running, completed, failed or cancelled."];
         }
 
-        foreach (var (field, value) in new[] { ("agentId", agentId), ("model", model), ("userId", userId) })
+        foreach (var (field, value) in new[] { ("agentId", agentId), ("model", model), ("userId", userId), ("apiKeyId", apiKeyId) })
         {
             if (value is not null && (value.Length is 0 or > 450 || !StorableTextAttribute.IsStorable(value)))
             {
@@ -73,7 +74,7 @@ public sealed record TraceFilter(
 
         return errors.Count > 0
             ? throw new InvalidInputException(errors)
-            : new TraceFilter(status, agentId, model, userId, start, end, least, most, pageNumber ?? 1, size ?? 50);
+            : new TraceFilter(status, agentId, model, userId, start, end, least, most, pageNumber ?? 1, size ?? 50, apiKeyId);
     }
 }
 
@@ -95,7 +96,7 @@ public sealed record TraceDetail(
     string? ConversationId, string Instruction, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
-    int HistoryMessagesSent, int HistoryMessagesTrimmed);
+    int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName);
 
 /// <summary>
 /// The trace explorer: traces filtered and paged, newest first, and one trace in full. Operators see their own traces;
@@ -136,6 +137,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
                 AgentName = db.Agents.Where(a => a.Id == x.Session.AgentId).Select(a => a.Name).FirstOrDefault(),
                 UserEmail = db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
                 PriceFrom = db.ModelPrices.Where(p => p.Id == x.Session.ModelPriceId).Select(p => (DateTimeOffset?)p.EffectiveFrom).FirstOrDefault(),
+                ApiKeyName = db.IntegrationKeys.Where(k => k.Id == x.Session.ApiKeyId).Select(k => k.Name).FirstOrDefault(),
             })
             .SingleOrDefaultAsync(ct);
         if (found is null)
@@ -153,7 +155,8 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             t.StartedAt, t.CompletedAt, s.TimeToFirstTokenMs, s.DurationMs, perSecond,
             new TraceTokens(s.TokensIn, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens, s.TokensOut, t.TotalTokens),
             s.Cost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
-            s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed);
+            s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
+            s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key");
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.
@@ -190,6 +193,11 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
         if (filter.UserId is { } userId)
         {
             query = query.Where(x => x.Trace.OwnerId == userId);
+        }
+
+        if (filter.ApiKeyId is { } apiKeyId)
+        {
+            query = query.Where(x => x.Session.ApiKeyId == apiKeyId);
         }
 
         if (filter.From is { } from)

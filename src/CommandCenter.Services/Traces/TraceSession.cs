@@ -8,6 +8,8 @@ public sealed class TraceSession
     /// <summary>The trace's owner, repeated here so that usage is read from this table alone.</summary>
     public required string OwnerId { get; init; }
     public required string AgentId { get; init; }
+    /// <summary>The integration key the message came with; null when its owner sent it (the page, or a sign-in token).</summary>
+    public string? ApiKeyId { get; init; }
     public required string Instruction { get; init; }
     public string Status { get; set; } = SessionStatus.Running;
     public required string ModelUsed { get; init; }

@@ -15,7 +15,8 @@ public static class UsageCsv
             UsageDimension.Day => ["day"],
             UsageDimension.Agent => ["agentId", "agent"],
             UsageDimension.Model => ["model"],
-            _ => (string[])["userId", "user"],
+            UsageDimension.User => ["userId", "user"],
+            _ => (string[])["apiKeyId", "apiKey"],
         });
         text.AppendJoin(',', header.Concat(
             ["completed", "failed", "cancelled", "running", "inputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "outputTokens", "cost", "estimatedCost"]));
@@ -27,7 +28,8 @@ public static class UsageCsv
                 UsageDimension.Day => [row.Day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)],
                 UsageDimension.Agent => [row.AgentId, row.AgentName],
                 UsageDimension.Model => [row.Model],
-                _ => (string?[])[row.UserId, row.UserEmail],
+                UsageDimension.User => [row.UserId, row.UserEmail],
+                _ => (string?[])[row.ApiKeyId, row.ApiKeyName],
             }).Select(Field).Concat(new object[]
             {
                 row.Replies.Completed, row.Replies.Failed, row.Replies.Cancelled, row.Replies.Running,

@@ -56,7 +56,7 @@ public sealed record UsageQuery(DateOnly From, DateOnly To, IReadOnlyList<UsageD
         {
             if (!Enum.TryParse<UsageDimension>(name, ignoreCase: true, out var dimension) || !Enum.IsDefined(dimension) || char.IsDigit(name[0]))
             {
-                errors["groupBy"] = ["Group by any of day, agent, model and user, separated by commas."];
+                errors["groupBy"] = ["Group by any of day, agent, model, user and apiKey, separated by commas."];
                 break;
             }
 

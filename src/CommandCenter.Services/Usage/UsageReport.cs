@@ -14,6 +14,9 @@ public enum UsageDimension
     Model,
     [JsonStringEnumMemberName("user")]
     User,
+    /// <summary>The integration key the messages came with; messages sent by their owner directly have none.</summary>
+    [JsonStringEnumMemberName("apiKey")]
+    ApiKey,
 }
 
 /// <summary>Tokens by billing class; cache tokens are never folded into input.</summary>
@@ -39,7 +42,7 @@ public sealed record UsageReplies(int Completed, int Failed, int Cancelled, int 
 /// <summary>One group of the breakdown: the dimensions not grouped by are null.</summary>
 public sealed record UsageRow(
     DateOnly? Day, string? AgentId, string? AgentName, string? Model, string? UserId, string? UserEmail,
-    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost);
+    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, string? ApiKeyId = null, string? ApiKeyName = null);
 
 /// <summary>Spend over whole UTC days <see cref="From"/> to <see cref="To"/>, both included.</summary>
 public sealed record UsageReport(

@@ -6,7 +6,7 @@ using Npgsql;
 namespace CommandCenter.Services.Usage;
 
 /// <summary>
-/// Spend and tokens by class over a range of UTC days, broken down by any of day, agent, model and user, added up by
+/// Spend and tokens by class over a range of UTC days, broken down by any of day, agent, model, user and API key, added up by
 /// PostgreSQL from the trace rows themselves: the numbers reconcile with the traces to the micro-dollar. Rows come day
 /// by day, the biggest spend first within a day.
 /// </summary>
@@ -19,6 +19,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         [UsageDimension.Agent] = "s.\"agentId\"",
         [UsageDimension.Model] = "s.\"modelUsed\"",
         [UsageDimension.User] = "s.\"ownerId\"",
+        [UsageDimension.ApiKey] = "s.\"apiKeyId\"",
     };
 
     /// <param name="ownerId">Only this user's usage; null for everyone's (administrators).</param>
@@ -34,11 +35,11 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                 count(*) FILTER (WHERE s.status = 'running')::int,
                 sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
                 sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
-                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0)
+                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text
             FROM trace_sessions s
             WHERE s."createdAt" >= $1 AND s."createdAt" < $2{(ownerId is not null ? " AND s.\"ownerId\" = $3" : "")}
-            GROUP BY 1, 2, 3, 4
-            ORDER BY 1, sum(s.cost) DESC, 2, 3, 4
+            GROUP BY 1, 2, 3, 4, 16
+            ORDER BY 1, sum(s.cost) DESC, 2, 3, 4, 16
             """;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -69,7 +70,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                     reader.IsDBNull(0) ? null : reader.GetFieldValue<DateOnly>(0), TextOrNull(reader, 1), null, TextOrNull(reader, 2), TextOrNull(reader, 3), null,
                     new UsageReplies(reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)),
                     new UsageTokens(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)),
-                    reader.GetDecimal(13), reader.GetDecimal(14));
+                    reader.GetDecimal(13), reader.GetDecimal(14), TextOrNull(reader, 15));
                 raw.Add((row, row.AgentId, row.UserId));
             }
         }
@@ -79,8 +80,12 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         var agentNames = await db.Agents.AsNoTracking().Where(a => agentIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
         var userIds = raw.Select(r => r.UserId).OfType<string>().Distinct().ToList();
         var emails = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email, ct);
+        var keyIds = raw.Select(r => r.Row.ApiKeyId).OfType<string>().Distinct().ToList();
+        var keyNames = await db.IntegrationKeys.AsNoTracking().Where(k => keyIds.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => k.Name, ct);
         var rows = raw.Select(r => r.Row with
         {
+            // A revoked key's rows keep its id; its name went with it.
+            ApiKeyName = r.Row.ApiKeyId is { } key ? keyNames.GetValueOrDefault(key, "revoked key") : null,
             AgentName = r.AgentId is { } agent ? agentNames.GetValueOrDefault(agent) : null,
             UserEmail = r.UserId is { } user ? emails.GetValueOrDefault(user) : null,
         }).ToList();

@@ -9,7 +9,7 @@ internal static class AgentsApi
 {
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/agents").RequireAuthorization(AuthPolicies.Api);
+        var api = app.MapGroup("/api/agents").RequireAuthorization(AuthPolicies.ApiOrIntegrationKey);
         api.MapGet("/", ListAgents);
         api.MapGet("/{id}", GetAgent);
         api.MapPost("/", CreateAgent).RequireAuthorization(AuthPolicies.ApiAdmin);

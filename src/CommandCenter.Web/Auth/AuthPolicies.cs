@@ -4,6 +4,8 @@ internal static class AuthPolicies
 {
     /// <summary>The HTTP API: bearer tokens only, so a browser's cookie can never spend a user's money cross-site.</summary>
     public const string Api = "Api";
+    /// <summary>The message, conversation and agent APIs: a sign-in token or a user's integration key (<c>cc_…</c>).</summary>
+    public const string ApiOrIntegrationKey = "ApiOrIntegrationKey";
     public const string ApiAdmin = "ApiAdmin";
     /// <summary>Admin pages of the UI (cookie).</summary>
     public const string Admin = "Admin";

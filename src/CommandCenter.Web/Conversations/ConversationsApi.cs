@@ -10,7 +10,7 @@ internal static class ConversationsApi
 {
     public static RouteGroupBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/conversations").RequireAuthorization(AuthPolicies.Api);
+        var api = app.MapGroup("/api/conversations").RequireAuthorization(AuthPolicies.ApiOrIntegrationKey);
         api.MapGet("/", ListConversations);
         api.MapGet("/{id}", GetConversation);
         api.MapPatch("/{id}", UpdateConversation);

@@ -5,6 +5,7 @@ using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Validation;
 using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
+using CommandCenter.Web.IntegrationKeys;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal static class CommandCenterApi
 
     public static RouteGroupBuilder MapCommandCenterApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.Api);
+        var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.ApiOrIntegrationKey);
         api.MapPost("/message", SendMessage);
         api.MapGet("/messages/{messageId}/events", ResumeReply);
         api.MapPost("/messages/{messageId}/stop", StopReply);
@@ -32,7 +33,7 @@ internal static class CommandCenterApi
     {
         try
         {
-            var reply = await replies.StartAsync(user.UserId(), request ?? new SendMessageRequest(null, null, null), ct);
+            var reply = await replies.StartAsync(user.UserId(), request ?? new SendMessageRequest(null, null, null), user.IntegrationKey(), ct);
             return new ServerSentEventsStreamResult(reply.WatchAsync(), options.Value.HeartbeatInterval);
         }
         catch (StreamStartException e)

@@ -19,9 +19,9 @@ internal static class TracesApi
 
     private static async Task<Ok<TracePage>> ListTraces(
         ClaimsPrincipal user, TraceExplorer traces, string? status, string? agentId, string? model, string? userId, string? from, string? to,
-        string? minCost, string? maxCost, string? page, string? pageSize, CancellationToken ct)
+        string? minCost, string? maxCost, string? page, string? pageSize, string? apiKeyId, CancellationToken ct)
     {
-        var filter = TraceFilter.Parse(status, agentId, model, userId, from, to, minCost, maxCost, page, pageSize);
+        var filter = TraceFilter.Parse(status, agentId, model, userId, from, to, minCost, maxCost, page, pageSize, apiKeyId);
         return TypedResults.Ok(await traces.ListAsync(filter, user.VisibleOwnerId(), ct));
     }
 

@@ -163,7 +163,7 @@ public sealed class BudgetTests(BudgetApp app) : IClassFixture<BudgetApp>
 
         var badScope = await SetBudgetAsync(admin, "team", user.Id, 1m);
         badScope.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await badScope.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").GetProperty("scope")[0].GetString().ShouldBe("A budget is per user or agent; \"team\" is neither.");
+        (await badScope.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").GetProperty("scope")[0].GetString().ShouldBe("A budget is per user, agent or apiKey; \"team\" is none of these.");
         (await SetBudgetAsync(admin, "user", user.Id, -1m)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await SetBudgetAsync(admin, "user", user.Id, 0m)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await admin.PutAsJsonAsync($"/api/budgets/user/{user.Id}", new { }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);

@@ -63,7 +63,7 @@ namespace CommandCenter.Services.Data.Migrations
 
             migrationBuilder.Sql(
                 "CREATE TRIGGER notify_cache_change AFTER INSERT OR UPDATE OR DELETE ON budgets " +
-                "FOR EACH ROW EXECUTE FUNCTION notify_cache_change('budget', 'subjectId');");
+                "FOR EACH ROW EXECUTE FUNCTION notify_cache_change('budget', 'scope');");
         }
 
         /// <inheritdoc />

@@ -383,6 +383,58 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.IntegrationKeys.IntegrationKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lastUsedAt");
+
+                    b.Property<int?>("MessagesPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("messagesPerMinute");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("ownerId");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("prefix");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("integration_keys", (string)null);
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Pricing.ModelPrice", b =>
                 {
                     b.Property<int>("Id")
@@ -569,6 +621,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("agentId");
 
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("apiKeyId");
+
                     b.Property<int>("CacheReadTokens")
                         .HasColumnType("integer")
                         .HasColumnName("cacheReadTokens");
@@ -697,7 +754,7 @@ namespace CommandCenter.Services.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens" });
 
                     b.HasIndex("TaskTraceId");
 
@@ -884,6 +941,15 @@ namespace CommandCenter.Services.Data.Migrations
                     b.HasOne("CommandCenter.Services.Conversations.Conversation", null)
                         .WithMany("Messages")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.IntegrationKeys.IntegrationKey", b =>
+                {
+                    b.HasOne("CommandCenter.Services.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
