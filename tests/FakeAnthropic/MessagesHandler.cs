@@ -316,6 +316,12 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             deltaUsage["cache_read_input_tokens"] = usage.CacheReadTokens;
         }
         deltaUsage["output_tokens"] = usage.OutputTokens;
+        if (usage.WebSearchRequests > 0)
+        {
+            // As Anthropic reports server tool use: cumulative, in the final usage.
+            deltaUsage["server_tool_use"] = new JsonObject { ["web_search_requests"] = usage.WebSearchRequests };
+        }
+
         await sse.WriteAsync("message_delta", new JsonObject
         {
             ["type"] = "message_delta",

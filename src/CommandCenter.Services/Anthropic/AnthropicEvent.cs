@@ -51,6 +51,7 @@ internal static class UsageMerge
             reported.OutputTokens ?? current.OutputTokens,
             write5m,
             write1h,
-            reported.CacheReadInputTokens ?? current.CacheReadTokens);
+            reported.CacheReadInputTokens ?? current.CacheReadTokens,
+            reported.ServerToolUse?.WebSearchRequests ?? current.WebSearchRequests);
     }
 }

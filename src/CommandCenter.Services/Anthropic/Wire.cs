@@ -59,6 +59,12 @@ internal sealed class WireUsage
     public int? CacheCreationInputTokens { get; init; }
     public int? CacheReadInputTokens { get; init; }
     public WireCacheCreation? CacheCreation { get; init; }
+    public WireServerToolUse? ServerToolUse { get; init; }
+}
+
+internal sealed class WireServerToolUse
+{
+    public int? WebSearchRequests { get; init; }
 }
 
 internal sealed class WireCacheCreation

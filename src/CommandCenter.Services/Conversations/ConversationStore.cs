@@ -12,7 +12,7 @@ public sealed record ConversationSummary(
 public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
-    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated);
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -91,18 +91,21 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             .Select(m => new
             {
                 Message = m,
-                // The price the reply was charged at, for what its cache reads saved.
-                InputPrice = db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId).Select(s => (decimal?)s.InputPricePerMTok).FirstOrDefault(),
+                // The price the reply was charged at, for what its cache reads saved, and its tool fees.
+                Session = db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId)
+                    .Select(s => new { s.InputPricePerMTok, s.WebSearchRequests, s.ToolFees }).FirstOrDefault(),
             })
             .ToListAsync(ct);
         var messages = rows.Select(r =>
         {
             var m = r.Message;
-            var savings = r.InputPrice is { } price && m.Role == MessageRole.Assistant
-                ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), price, 0m).CacheSavings
+            var reply = m.Role == MessageRole.Assistant ? r.Session : null;
+            var savings = reply is not null
+                ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), reply.InputPricePerMTok, 0m).CacheSavings
                 : 0m;
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
-                m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated);
+                m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }

@@ -1,7 +1,8 @@
 namespace CommandCenter.Services.Pricing;
 
 /// <summary>The cost of one call, in USD, from Anthropic's reported usage and the model's price.</summary>
-public readonly record struct CostBreakdown(decimal TotalCost, decimal CacheSavings);
+/// <summary>The cost of one call, in USD: <see cref="TotalCost"/> includes <see cref="ToolFees"/>.</summary>
+public readonly record struct CostBreakdown(decimal TotalCost, decimal CacheSavings, decimal ToolFees = 0m);
 
 public static class CostCalculator
 {
@@ -24,11 +25,16 @@ public static class CostCalculator
         return new(Round(total), Round(savings));
     }
 
-    /// <summary>At the price row's rates, its long-context tier's when the request's input is above the tier's threshold.</summary>
-    public static CostBreakdown Compute(TokenUsage usage, ModelPrice price)
+    /// <summary>
+    /// At the price row's rates (its long-context tier's when the request's input is above the tier's threshold), plus
+    /// web searches at <paramref name="webSearchPerThousand"/> dollars per 1,000.
+    /// </summary>
+    public static CostBreakdown Compute(TokenUsage usage, ModelPrice price, decimal webSearchPerThousand = 0m)
     {
         var (input, output) = price.RatesFor(usage);
-        return Compute(usage, input, output);
+        var tokens = Compute(usage, input, output);
+        var fees = Round(usage.WebSearchRequests * webSearchPerThousand / 1000m);
+        return tokens with { TotalCost = Round(tokens.TotalCost + fees), ToolFees = fees };
     }
 
     // Dividing by 1.000…m drops trailing zeros, so 0.000315 serializes as written and not as 0.0003150000.

@@ -37,6 +37,16 @@ public sealed record PriceInput(
     }
 }
 
+/// <summary>A per-request fee for a server tool from a date, as an admin adds it.</summary>
+public sealed record ToolPriceInput(
+    [property: Required(ErrorMessage = "The tool is required; Anthropic bills web_search per request.")]
+    [property: AllowedValues(ToolPrice.WebSearch, ErrorMessage = "Only web_search is billed per request (web fetch costs only its tokens).")]
+    string? Tool,
+    [property: Required(ErrorMessage = "The fee per 1,000 requests is required and cannot be negative."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The fee per 1,000 requests is required and cannot be negative.")]
+    decimal? PerThousandRequests,
+    DateTimeOffset? EffectiveFrom = null);
+
 public sealed record PriceView(
     int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom,
     int? LongContextThreshold, decimal? LongContextInputPerMTok, decimal? LongContextOutputPerMTok);
@@ -55,6 +65,40 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
             .Where(p => p.Model == model && p.EffectiveFrom <= now)
             .OrderByDescending(p => p.EffectiveFrom)
             .FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The per-request fee in effect for a server tool (cached like model prices); null when the tool has none.</summary>
+    internal Task<ToolPrice?> FindToolPriceAsync(CommandCenterDbContext db, string tool, CancellationToken ct) =>
+        cache.GetOrLoadAsync(ShortCache.Price(tool), async () =>
+        {
+            var now = clock.GetUtcNow();
+            return await db.ToolPrices.AsNoTracking().Where(p => p.Tool == tool && p.EffectiveFrom <= now)
+                .OrderByDescending(p => p.EffectiveFrom).FirstOrDefaultAsync(ct);
+        });
+
+    /// <summary>Adds a per-request fee for a server tool from its effective date; replies started after it pay it.</summary>
+    /// <exception cref="InvalidInputException">A rule is broken, or the tool has a fee from that moment already.</exception>
+    public async Task<ToolPrice> AddToolPriceAsync(ToolPriceInput input, CancellationToken ct = default)
+    {
+        InvalidInputException.ThrowIfInvalid(input);
+        var price = new ToolPrice { Tool = input.Tool!.Trim(), PerThousandRequests = input.PerThousandRequests!.Value, EffectiveFrom = input.EffectiveFrom ?? clock.GetUtcNow() };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.ToolPrices.AnyAsync(p => p.Tool == price.Tool && p.EffectiveFrom == price.EffectiveFrom, ct))
+        {
+            throw InvalidInputException.For("effectiveFrom", $"{price.Tool} already has a fee from {price.EffectiveFrom:O}.");
+        }
+
+        db.ToolPrices.Add(price);
+        await db.SaveChangesAsync(ct);
+        cache.Evict(ShortCache.Price(price.Tool));
+        return price;
+    }
+
+    /// <summary>Every server tool fee, a tool's newest first.</summary>
+    public async Task<IReadOnlyList<ToolPrice>> ListToolPricesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ToolPrices.AsNoTracking().OrderBy(p => p.Tool).ThenByDescending(p => p.EffectiveFrom).ToListAsync(ct);
     }
 
     /// <summary>The current price of every priced model, by model name.</summary>

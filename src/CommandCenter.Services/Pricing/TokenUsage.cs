@@ -1,12 +1,13 @@
 namespace CommandCenter.Services.Pricing;
 
-/// <summary>Token counts of one model call, each kind kept apart: cache tokens are never folded into input.</summary>
+/// <summary>Token counts of one model call, each kind kept apart (cache tokens are never folded into input), and its server tool requests.</summary>
 public readonly record struct TokenUsage(
     int InputTokens,
     int OutputTokens,
     int CacheWrite5mTokens = 0,
     int CacheWrite1hTokens = 0,
-    int CacheReadTokens = 0)
+    int CacheReadTokens = 0,
+    int WebSearchRequests = 0)
 {
     public int CacheWriteTokens => CacheWrite5mTokens + CacheWrite1hTokens;
 

@@ -60,7 +60,8 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         LogSettled(logger, rows.Trace.Id, rows.Trace.Status, end.Usage.InputTokens, end.Usage.OutputTokens, cost.TotalCost, rows.Session.DurationMs ?? 0);
         return new CostEvent(
             end.Usage.InputTokens, end.Usage.OutputTokens, end.Usage.CacheWriteTokens, end.Usage.CacheReadTokens,
-            cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason, end.OutputEstimated);
+            cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason, end.OutputEstimated,
+            end.Usage.WebSearchRequests > 0 ? new ServerToolUse(end.Usage.WebSearchRequests) : null, cost.ToolFees);
     }
 
     private async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)

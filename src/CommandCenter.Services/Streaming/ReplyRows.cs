@@ -45,6 +45,8 @@ internal sealed class ReplyRows
     public required Message Question { get; init; }
     public required Message Reply { get; init; }
     public required ModelPrice Price { get; init; }
+    /// <summary>Dollars per 1,000 web searches when the reply started.</summary>
+    public decimal WebSearchPerThousand { get; init; }
 
     /// <summary>What the reply reserved on budgets before Anthropic was called; its end settles them to its cost.</summary>
     public IReadOnlyList<BudgetCharge> Charges { get; set; } = [];
@@ -52,7 +54,7 @@ internal sealed class ReplyRows
     /// <summary>The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the question's place in the conversation.</summary>
     public static ReplyRows Create(
         string userId, Agent agent, ModelPrice price, Conversation conversation, bool isNewConversation, int position,
-        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null)
+        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null, decimal webSearchPerThousand = 0m)
     {
         var trace = new TaskTrace
         {
@@ -64,7 +66,7 @@ internal sealed class ReplyRows
             Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = userId, AgentId = agent.Id, ApiKeyId = apiKeyId, Instruction = text, ModelUsed = agent.Model,
             ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
             HistoryMessagesSent = prompt.HistoryMessagesSent, HistoryMessagesTrimmed = prompt.HistoryMessagesTrimmed,
-            StartedAt = now, CreatedAt = now,
+            WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,
         };
         trace.Sessions.Add(session);
         return new ReplyRows
@@ -84,13 +86,14 @@ internal sealed class ReplyRows
                 Status = MessageStatus.Streaming, TaskTraceId = trace.Id, CreatedAt = now,
             },
             Price = price,
+            WebSearchPerThousand = webSearchPerThousand,
         };
     }
 
     public CostBreakdown Apply(ReplySnapshot snapshot, DateTimeOffset now)
     {
         var usage = snapshot.Usage;
-        var cost = CostCalculator.Compute(usage, Price);
+        var cost = CostCalculator.Compute(usage, Price, WebSearchPerThousand);
         var ended = snapshot.Outcome != ReplyOutcome.Running;
         var (traceStatus, sessionStatus, replyStatus) = snapshot.Outcome switch
         {
@@ -122,6 +125,8 @@ internal sealed class ReplyRows
         Session.CacheWrite1hTokens = usage.CacheWrite1hTokens;
         Session.CacheReadTokens = usage.CacheReadTokens;
         Session.CostEstimated = snapshot.OutputEstimated;
+        Session.WebSearchRequests = usage.WebSearchRequests;
+        Session.ToolFees = cost.ToolFees;
         (Session.InputPricePerMTok, Session.OutputPricePerMTok) = Price.RatesFor(usage);
         Session.StopReason = snapshot.StopReason;
         Session.UpstreamStatus = snapshot.UpstreamStatus;

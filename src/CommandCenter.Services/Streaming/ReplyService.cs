@@ -232,7 +232,9 @@ public sealed partial class ReplyService(
         var prompt = ConversationHistory.Build(agent.SystemPrompt, history, text, price.ContextWindow, agent.MaxTokens)
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
-        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now, apiKeyId);
+        var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
+        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now,
+            apiKeyId, webSearch?.PerThousandRequests ?? 0m);
         return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price));
     }

@@ -19,11 +19,16 @@ public sealed record CostEvent(
     decimal CacheSavings,
     string Model,
     string? StopReason,
-    bool CostEstimated = false) : StreamEvent
+    bool CostEstimated = false,
+    ServerToolUse? ServerToolUse = null,
+    decimal ToolFees = 0m) : StreamEvent
 {
     /// <summary>The model stopped because the agent's max tokens were reached: the reply is cut short.</summary>
     public bool Truncated => StopReason == "max_tokens";
 }
+
+/// <summary>Anthropic's server tool requests of one reply, as its usage reported them.</summary>
+public sealed record ServerToolUse(int WebSearchRequests);
 
 public sealed record DoneEvent : StreamEvent
 {

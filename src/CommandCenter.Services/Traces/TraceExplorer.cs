@@ -96,7 +96,8 @@ public sealed record TraceDetail(
     string? ConversationId, string Instruction, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
-    int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName);
+    int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName,
+    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand);
 
 /// <summary>
 /// The trace explorer: traces filtered and paged, newest first, and one trace in full. Operators see their own traces;
@@ -156,7 +157,8 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             new TraceTokens(s.TokensIn, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens, s.TokensOut, t.TotalTokens),
             s.Cost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
             s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
-            s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key");
+            s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key",
+            s.WebSearchRequests, s.ToolFees, s.WebSearchPerThousand);
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.

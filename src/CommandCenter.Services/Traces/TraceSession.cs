@@ -23,6 +23,12 @@ public sealed class TraceSession
     public int CacheReadTokens { get; set; }
     /// <summary>The output tokens were counted by us: the reply ended before Anthropic reported them.</summary>
     public bool CostEstimated { get; set; }
+    /// <summary>Web searches Anthropic ran for the reply, each billed at <see cref="WebSearchPerThousand"/> dollars per 1,000.</summary>
+    public int WebSearchRequests { get; set; }
+    /// <summary>The server tools' per-request fees, inside <see cref="Cost"/>.</summary>
+    public decimal ToolFees { get; set; }
+    /// <summary>The web search rate this call was charged at (copied from the price table when it ran).</summary>
+    public decimal WebSearchPerThousand { get; set; }
 
     /// <summary>The price this call was charged at, copied so later price changes never rewrite history: the rates applied, the long-context tier's when it applied.</summary>
     public int ModelPriceId { get; init; }

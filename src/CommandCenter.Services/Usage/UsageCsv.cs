@@ -19,7 +19,8 @@ public static class UsageCsv
             _ => (string[])["apiKeyId", "apiKey"],
         });
         text.AppendJoin(',', header.Concat(
-            ["completed", "failed", "cancelled", "running", "inputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "outputTokens", "cost", "estimatedCost"]));
+            ["completed", "failed", "cancelled", "running", "inputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "outputTokens",
+                "webSearchRequests", "toolFees", "cost", "estimatedCost"]));
         text.Append("\r\n");
         foreach (var row in report.Rows)
         {
@@ -34,7 +35,7 @@ public static class UsageCsv
             {
                 row.Replies.Completed, row.Replies.Failed, row.Replies.Cancelled, row.Replies.Running,
                 row.Tokens.Input, row.Tokens.CacheWrite5m, row.Tokens.CacheWrite1h, row.Tokens.CacheRead, row.Tokens.Output,
-                row.Cost, row.EstimatedCost,
+                row.WebSearchRequests, row.ToolFees, row.Cost, row.EstimatedCost,
             }.Select(n => Convert.ToString(n, CultureInfo.InvariantCulture)!));
             text.AppendJoin(',', fields);
             text.Append("\r\n");

@@ -35,7 +35,8 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                 count(*) FILTER (WHERE s.status = 'running')::int,
                 sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
                 sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
-                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text
+                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text,
+                sum(s."webSearchRequests")::bigint, sum(s."toolFees")
             FROM trace_sessions s
             WHERE s."createdAt" >= $1 AND s."createdAt" < $2{(ownerId is not null ? " AND s.\"ownerId\" = $3" : "")}
             GROUP BY 1, 2, 3, 4, 16
@@ -70,7 +71,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                     reader.IsDBNull(0) ? null : reader.GetFieldValue<DateOnly>(0), TextOrNull(reader, 1), null, TextOrNull(reader, 2), TextOrNull(reader, 3), null,
                     new UsageReplies(reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)),
                     new UsageTokens(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)),
-                    reader.GetDecimal(13), reader.GetDecimal(14), TextOrNull(reader, 15));
+                    reader.GetDecimal(13), reader.GetDecimal(14), TextOrNull(reader, 15), null, reader.GetInt64(16), reader.GetDecimal(17));
                 raw.Add((row, row.AgentId, row.UserId));
             }
         }
@@ -93,7 +94,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         return new UsageReport(query.From, query.To, query.GroupBy, rows,
             rows.Aggregate(UsageReplies.Zero, (sum, r) => sum.Plus(r.Replies)),
             rows.Aggregate(UsageTokens.Zero, (sum, r) => sum.Plus(r.Tokens)),
-            rows.Sum(r => r.Cost), rows.Sum(r => r.EstimatedCost));
+            rows.Sum(r => r.Cost), rows.Sum(r => r.EstimatedCost), rows.Sum(r => r.WebSearchRequests), rows.Sum(r => r.ToolFees));
     }
 
     private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);

@@ -75,7 +75,8 @@ public sealed class ChatMessage
             RetryText = retryText,
             // A reply still being written has only the start's usage stored; its cost shows when it ends.
             Cost = saved.Role == MessageRole.Assistant && saved.Status != MessageStatus.Streaming && saved.Cost is { } cost
-                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated)
+                ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated,
+                    saved.WebSearchRequests > 0 ? new ServerToolUse(saved.WebSearchRequests) : null, saved.ToolFees)
                 : null,
             Error = saved.Error,
         };

@@ -12,6 +12,9 @@ internal static class PricesApi
         var api = app.MapGroup("/api/prices").RequireAuthorization(AuthPolicies.Api);
         api.MapGet("/", async (PriceBook prices, CancellationToken ct) => TypedResults.Ok((await prices.ListCurrentAsync(ct)).Select(PriceBook.View)));
         api.MapPost("/", AddPrice).RequireAuthorization(AuthPolicies.ApiAdmin);
+        api.MapGet("/tools", async (PriceBook prices, CancellationToken ct) => TypedResults.Ok(await prices.ListToolPricesAsync(ct)));
+        api.MapPost("/tools", async (ToolPriceInput input, PriceBook prices, CancellationToken ct) =>
+            TypedResults.Created($"/api/prices/tools", await prices.AddToolPriceAsync(input, ct))).RequireAuthorization(AuthPolicies.ApiAdmin);
         return api;
     }
 

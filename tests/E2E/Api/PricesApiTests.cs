@@ -39,6 +39,40 @@ public sealed class PricesApiTests(CommandCenterApp app) : IClassFixture<Command
     }
 
     [Fact]
+    public async Task WebSearchesArePricedFromTheirRowAndANewFeeLeavesEarlierTracesAsTheyWere()
+    {
+        // 45 in + 12 out on Sonnet 4.5 ($0.000315) and 2 web searches at the seeded $10 per 1,000.
+        var (user, agent) = await UserOnModelAsync("claude-sonnet-4-5", new FakeScenario { Usage = new FakeUsage(45, 12, WebSearchRequests: 2) });
+        using var _ = user;
+
+        using (var response = await user.SendAsync(agent, "Search for it", ct: Ct))
+        {
+            var events = await SseReader.ReadAllAsync(response, Ct);
+            var cost = events.Single(e => e.Type == "cost").Data;
+            cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.020315m);
+            cost.GetProperty("toolFees").GetDecimal().ShouldBe(0.02m);
+            cost.GetProperty("serverToolUse").GetProperty("webSearchRequests").GetInt32().ShouldBe(2);
+        }
+
+        var first = await app.Database.SingleAsync(
+            "SELECT s.\"taskTraceId\", s.cost, s.\"toolFees\", s.\"webSearchRequests\", s.\"webSearchPerThousand\", t.\"totalCost\" FROM trace_sessions s JOIN task_trace t ON t.id = s.\"taskTraceId\" WHERE s.\"ownerId\" = $1", user.Id);
+        (first["cost"], first["toolFees"], first["webSearchRequests"], first["webSearchPerThousand"], first["totalCost"])
+            .ShouldBe(((object?)0.020315m, (object?)0.02m, (object?)2, (object?)10m, (object?)0.020315m));
+        var usage = await user.Client.GetFromJsonAsync<JsonElement>("/api/usage", Ct);
+        (usage.GetProperty("toolFees").GetDecimal(), usage.GetProperty("webSearchRequests").GetInt64(), usage.GetProperty("cost").GetDecimal()).ShouldBe((0.02m, 2L, 0.020315m));
+
+        // A dearer fee from now on: the next reply pays it, the first keeps what it was charged.
+        using var admin = await app.AdminAsync();
+        var added = await admin.PostAsJsonAsync("/api/prices/tools", new { tool = "web_search", perThousandRequests = 25m }, Ct);
+        added.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.PostAsJsonAsync("/api/prices/tools", new { tool = "web_fetch", perThousandRequests = 1m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await user.Client.PostAsJsonAsync("/api/prices/tools", new { tool = "web_search", perThousandRequests = 0m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await SendAsync(user, agent)).Cost.ShouldBe(0.050315m);
+        (await app.Database.SingleAsync("SELECT cost FROM trace_sessions WHERE \"taskTraceId\" = $1", first["taskTraceId"]!))["cost"].ShouldBe(0.020315m);
+        await admin.PostAsJsonAsync("/api/prices/tools", new { tool = "web_search", perThousandRequests = 10m }, Ct);
+    }
+
+    [Fact]
     public async Task ARequestAtTheThresholdPaysTheBaseRates()
     {
         var (user, agent) = await UserOnModelAsync("claude-sonnet-4-5", new FakeScenario { Usage = new FakeUsage(200_000, 1_000) });

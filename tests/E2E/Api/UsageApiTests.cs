@@ -126,8 +126,8 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
         response.Content.Headers.ContentDisposition!.FileName.ShouldBe("usage-2025-06-01-to-2025-06-01.csv");
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         lines.ShouldBe([
-            "day,agentId,agent,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,cost,estimatedCost",
-            $"2025-06-01,{agent},\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1,0,0,0,45,0,0,0,12,0.000315,0",
+            "day,agentId,agent,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost",
+            $"2025-06-01,{agent},\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1,0,0,0,45,0,0,0,12,0,0.000000,0.000315,0",
         ]);
     }
 

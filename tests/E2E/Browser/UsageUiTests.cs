@@ -41,9 +41,9 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
         download.SuggestedFilename.ShouldEndWith(".csv");
         var csv = await File.ReadAllLinesAsync(await download.PathAsync(), TestContext.Current.CancellationToken);
         csv.ShouldBe([
-            "model,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,cost,estimatedCost",
-            "claude-sonnet-4-5,1,0,1,0,145,0,0,0,74,0.001549,0.001234",
-            "claude-haiku-4-5,0,1,0,0,20,0,0,0,0,0.000020,0",
+            "model,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost",
+            "claude-sonnet-4-5,1,0,1,0,145,0,0,0,74,0,0.000000,0.001549,0.001234",
+            "claude-haiku-4-5,0,1,0,0,20,0,0,0,0,0,0.000000,0.000020,0",
         ]);
 
         await Page.SetViewportSizeAsync(390, 844);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.Data.Configurations;
 using CommandCenter.Services.Pricing;
 using Microsoft.EntityFrameworkCore;
@@ -223,5 +224,50 @@ public sealed class CostCalculatorTests
         Sonnet.RatesFor(usage).ShouldBe((6m, 22.5m));
         // 1,000 × 6 + 50,000 × 7.5 + 10,000 × 12 + 140,000 × 0.6 + 100 × 22.5 = 587,250 → $0.58725; reads saved 140,000 × 5.4.
         CostCalculator.Compute(usage, Sonnet).ShouldBe(new CostBreakdown(0.58725m, 0.756m));
+    }
+}
+
+public sealed class WebSearchFeeTests
+{
+    [Fact]
+    public void WebSearchesAreBilledPerRequestOnTopOfTheTokensAndReportedApart()
+    {
+        var price = new ModelPrice { Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m };
+
+        var cost = CostCalculator.Compute(new TokenUsage(45, 12, WebSearchRequests: 3), price, webSearchPerThousand: 10m);
+
+        // $0.000315 of tokens + 3 × $0.01.
+        cost.ToolFees.ShouldBe(0.03m);
+        cost.TotalCost.ShouldBe(0.030315m);
+    }
+
+    [Fact]
+    public void TheLongContextTierAppliesToTheTokensAndNotToTheSearchFee()
+    {
+        var price = new ModelPrice
+        {
+            Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m,
+            LongContextThreshold = 200_000, LongContextInputPerMTok = 6m, LongContextOutputPerMTok = 22.5m,
+        };
+
+        var cost = CostCalculator.Compute(new TokenUsage(210_000, 1_000, WebSearchRequests: 2), price, webSearchPerThousand: 10m);
+
+        // 210,000 × $6 + 1,000 × $22.50 per million = $1.2825, + 2 searches × $0.01.
+        cost.TotalCost.ShouldBe(1.3025m);
+        cost.ToolFees.ShouldBe(0.02m);
+    }
+
+    [Fact]
+    public void ServerToolUseInMessageDeltaReplacesTheEarlierCount()
+    {
+        var started = default(TokenUsage).Apply(new WireUsage { InputTokens = 45, OutputTokens = 1 });
+        var ended = started.Apply(new WireUsage
+        {
+            OutputTokens = 12, ServerToolUse = new WireServerToolUse { WebSearchRequests = 2 },
+        });
+        var later = ended.Apply(new WireUsage { OutputTokens = 14 });
+
+        ended.ShouldBe(new TokenUsage(45, 12, WebSearchRequests: 2));
+        later.WebSearchRequests.ShouldBe(2, "a delta that leaves the count out keeps it");
     }
 }

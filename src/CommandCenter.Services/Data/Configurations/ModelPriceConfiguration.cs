@@ -30,3 +30,19 @@ internal sealed class ModelPriceConfiguration : IEntityTypeConfiguration<ModelPr
             new ModelPrice { Id = 5, Model = "claude-3-5-haiku", InputPerMTok = 0.8m, OutputPerMTok = 4m, EffectiveFrom = since });
     }
 }
+
+internal sealed class ToolPriceConfiguration : IEntityTypeConfiguration<ToolPrice>
+{
+    public void Configure(EntityTypeBuilder<ToolPrice> builder)
+    {
+        builder.ToTable("tool_prices");
+        builder.Property(p => p.Tool).HasMaxLength(100);
+        builder.Property(p => p.PerThousandRequests).HasPrecision(12, 6);
+        builder.HasIndex(p => new { p.Tool, p.EffectiveFrom }).IsUnique();
+        // Anthropic's published fee (DESIGN §5): web search $10 per 1,000 searches; web fetch costs only its tokens.
+        builder.HasData(new ToolPrice
+        {
+            Id = 1, Tool = ToolPrice.WebSearch, PerThousandRequests = 10m, EffectiveFrom = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        });
+    }
+}

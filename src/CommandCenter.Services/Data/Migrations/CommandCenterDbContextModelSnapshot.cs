@@ -540,6 +540,47 @@ namespace CommandCenter.Services.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.Pricing.ToolPrice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("EffectiveFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("effectiveFrom");
+
+                    b.Property<decimal>("PerThousandRequests")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("perThousandRequests");
+
+                    b.Property<string>("Tool")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("tool");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Tool", "EffectiveFrom")
+                        .IsUnique();
+
+                    b.ToTable("tool_prices", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            PerThousandRequests = 10m,
+                            Tool = "web_search"
+                        });
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Traces.TaskTrace", b =>
                 {
                     b.Property<string>("Id")
@@ -738,6 +779,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("tokensOut");
 
+                    b.Property<decimal>("ToolFees")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("toolFees");
+
                     b.Property<string>("UpstreamMessageId")
                         .HasColumnType("text")
                         .HasColumnName("upstreamMessageId");
@@ -750,11 +796,20 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("upstreamStatus");
 
+                    b.Property<decimal>("WebSearchPerThousand")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("webSearchPerThousand");
+
+                    b.Property<int>("WebSearchRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("webSearchRequests");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees" });
 
                     b.HasIndex("TaskTraceId");
 

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommandCenter.Services.Data.Migrations
 {
     [DbContext(typeof(CommandCenterDbContext))]
-    [Migration("20261127151437_Budgets")]
-    partial class Budgets
+    [Migration("20261127153842_SpendControls")]
+    partial class SpendControls
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -386,6 +386,58 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.IntegrationKeys.IntegrationKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lastUsedAt");
+
+                    b.Property<int?>("MessagesPerMinute")
+                        .HasColumnType("integer")
+                        .HasColumnName("messagesPerMinute");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("ownerId");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("prefix");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("integration_keys", (string)null);
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Pricing.ModelPrice", b =>
                 {
                     b.Property<int>("Id")
@@ -491,6 +543,47 @@ namespace CommandCenter.Services.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.Pricing.ToolPrice", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("EffectiveFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("effectiveFrom");
+
+                    b.Property<decimal>("PerThousandRequests")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("perThousandRequests");
+
+                    b.Property<string>("Tool")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("tool");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Tool", "EffectiveFrom")
+                        .IsUnique();
+
+                    b.ToTable("tool_prices", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            PerThousandRequests = 10m,
+                            Tool = "web_search"
+                        });
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Traces.TaskTrace", b =>
                 {
                     b.Property<string>("Id")
@@ -571,6 +664,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("agentId");
+
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("apiKeyId");
 
                     b.Property<int>("CacheReadTokens")
                         .HasColumnType("integer")
@@ -684,6 +782,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("tokensOut");
 
+                    b.Property<decimal>("ToolFees")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)")
+                        .HasColumnName("toolFees");
+
                     b.Property<string>("UpstreamMessageId")
                         .HasColumnType("text")
                         .HasColumnName("upstreamMessageId");
@@ -696,11 +799,20 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("upstreamStatus");
 
+                    b.Property<decimal>("WebSearchPerThousand")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("webSearchPerThousand");
+
+                    b.Property<int>("WebSearchRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("webSearchRequests");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees" });
 
                     b.HasIndex("TaskTraceId");
 
@@ -887,6 +999,15 @@ namespace CommandCenter.Services.Data.Migrations
                     b.HasOne("CommandCenter.Services.Conversations.Conversation", null)
                         .WithMany("Messages")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.IntegrationKeys.IntegrationKey", b =>
+                {
+                    b.HasOne("CommandCenter.Services.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
