@@ -52,6 +52,30 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
     }
 
     [Fact]
+    public async Task TheAgentDialogShowsTheModelsPriceAndWarnsWhenItHasNone()
+    {
+        var priced = await App.CreateAgentAsync(model: "claude-haiku-4-5", maxTokens: 1000);
+        var unpriced = await App.CreateAgentAsync();
+        // A model whose price is gone from the table (rows are never deleted, but one may only take effect later).
+        await App.Database.QueryAsync("UPDATE agents SET model = 'claude-unpriced-test' WHERE id = $1", unpriced);
+        var names = await App.Database.QueryAsync("SELECT id, name FROM agents WHERE id IN ($1, $2)", priced, unpriced);
+        string NameOf(string id) => (string)names.Single(n => (string)n["id"]! == id)["name"]!;
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
+        await ui.GotoAsync("/agents");
+
+        await Page.GetByRole(AriaRole.Row).Filter(new() { HasText = NameOf(priced) }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        var form = Page.GetByTestId("agent-form");
+        await Expect(form).ToContainTextAsync("$1 in / $5 out per M tokens · a reply's output costs at most $0.005000");
+        await Expect(Page.GetByTestId("agent-model-unpriced")).ToHaveCountAsync(0);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(form).ToHaveCountAsync(0);
+
+        await Page.GetByRole(AriaRole.Row).Filter(new() { HasText = NameOf(unpriced) }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Expect(Page.GetByTestId("agent-model-unpriced")).ToContainTextAsync("claude-unpriced-test has no price in effect");
+    }
+
+    [Fact]
     public async Task AnAdminCreatesAnOperatorWhoCanSignInUntilDisabled()
     {
         var ui = new CommandCenterPage(Page);
