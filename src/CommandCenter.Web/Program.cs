@@ -6,6 +6,7 @@ using CommandCenter.Web.Auth;
 using CommandCenter.Web.Budgets;
 using CommandCenter.Web.Components;
 using CommandCenter.Web.Conversations;
+using CommandCenter.Web.Health;
 using CommandCenter.Web.IntegrationKeys;
 using CommandCenter.Web.Pricing;
 using CommandCenter.Web.Streaming;
@@ -33,7 +34,7 @@ app.MapConversationsApi();
 app.MapUsageApi();
 app.MapTracesApi();
 app.MapCommandCenterApi();
-app.MapHealthChecks("/health");
+app.MapCommandCenterHealthChecks();
 app.MapAccountEndpoints();
 app.MapStaticAssets();
 // Our Content-Security-Policy (Http/SecurityHeaders.cs) carries frame-ancestors already.

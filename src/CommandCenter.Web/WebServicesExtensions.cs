@@ -4,6 +4,7 @@ using CommandCenter.Web.Auth;
 using CommandCenter.Web.Http;
 using CommandCenter.Web.IntegrationKeys;
 using CommandCenter.Web.Components.Account;
+using CommandCenter.Web.Health;
 using CommandCenter.Web.Streaming;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -72,9 +73,10 @@ internal static class WebServicesExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSignInRateLimit();
         services.AddForwardedHeadersFromSettings(builder.Configuration);
+        services.AddCrossOriginApi(builder.Configuration);
 
         services.AddHostedService<WarmUp>();
-        services.AddHealthChecks().AddDbContextCheck<CommandCenterDbContext>("database");
+        services.AddCommandCenterHealthChecks();
         return builder;
     }
 
@@ -94,6 +96,7 @@ internal static class WebServicesExtensions
         // Routing after the status code pages, so that a re-executed request (a page's 404 becoming /not-found) is routed
         // again; without it the not-found page answered an empty 404.
         app.UseRouting();
+        app.UseCrossOriginApi();
         // Explicitly after the status code pages, so the API's 401 and 403 get a problem-details body too.
         app.UseRateLimiter();
         app.UseAuthentication();

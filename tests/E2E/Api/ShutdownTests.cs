@@ -36,6 +36,11 @@ public sealed class ShutdownTests(DrainingApp app) : IClassFixture<DrainingApp>
             (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error").GetString()!.ShouldContain("shutting down");
         }
 
+        // A load balancer sees the instance as alive but no longer ready.
+        using var client = app.CreateClient();
+        (await client.GetAsync("/health/ready", Ct)).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await client.GetAsync("/health/live", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
         finishes.SetResult();
         (await finishingEvents).Select(e => e.Type).TakeLast(2).ShouldBe(["cost", "done"]);
         var ended = await cutOffEvents;
