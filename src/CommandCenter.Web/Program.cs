@@ -10,6 +10,7 @@ using CommandCenter.Web.Health;
 using CommandCenter.Web.IntegrationKeys;
 using CommandCenter.Web.Pricing;
 using CommandCenter.Web.Streaming;
+using CommandCenter.Web.Telemetry;
 using CommandCenter.Web.Traces;
 using CommandCenter.Web.Usage;
 using CommandCenter.Web.Users;
@@ -18,6 +19,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddCommandCenterServices();
 builder.AddWebServices();
+builder.AddTelemetry();
 
 var app = builder.Build();
 

@@ -153,6 +153,7 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
         // Off the caller's thread: the request or circuit that started the reply does not run it.
         await Task.Yield();
         _ = AnnounceWhenStoredAsync(reply);
+        reply.Track();
         await reply.RunAsync(_abandonRecording.Token);
         Release(reservation);
         Announce(reply.OwnerId);

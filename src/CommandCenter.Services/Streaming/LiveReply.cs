@@ -36,6 +36,10 @@ public sealed partial class LiveReply
     private ReplyStop? _stop;
     private bool _closed;
     private string _status = Conversations.MessageStatus.Streaming;
+    // How the reply ended, as its rows were settled from; null until then (or if it crashed first).
+    private ReplySnapshot? _settled;
+    // 1 while the registry runs the reply and its telemetry end is still to be recorded (the warm-up's never is).
+    private int _tracked;
 
     // Written by the reading loop only.
     private readonly StringBuilder _text = new();
@@ -73,6 +77,16 @@ public sealed partial class LiveReply
 
     public MetaEvent Meta { get; }
     public string OwnerId => _rows.Trace.OwnerId;
+
+    /// <summary>The reply's telemetry activity (see <see cref="Telemetry.ReplyTelemetry"/>), ended with it.</summary>
+    internal System.Diagnostics.Activity? Activity { get; init; }
+
+    /// <summary>The registry runs this reply: it counts as live in the metrics until it closes.</summary>
+    internal void Track()
+    {
+        Volatile.Write(ref _tracked, 1);
+        Telemetry.ReplyTelemetry.Running();
+    }
     public string MessageId => Meta.MessageId;
     public string ConversationId => Meta.ConversationId;
 
@@ -199,6 +213,7 @@ public sealed partial class LiveReply
             {
                 // The end updates the rows the start inserted: it waits for them.
                 await _startRecorded;
+                _settled = end;
                 cost = await _recorder.SettleAsync(_rows, end, recordingAbandoned);
             }
             catch (Exception e) when (e is StreamStartException or ReplyNotRecordedException)
@@ -367,6 +382,12 @@ public sealed partial class LiveReply
     private void Close(params ReadOnlySpan<StreamEvent> last)
     {
         Interlocked.Exchange(ref _ending, null)?.Invoke();
+        if (Interlocked.Exchange(ref _tracked, 0) == 1)
+        {
+            // Before the last events go out: whoever hears "done" finds the reply's telemetry complete.
+            Telemetry.ReplyTelemetry.Ended(Activity, _rows, _settled ?? new ReplySnapshot(ReplyOutcome.Failed, default));
+        }
+
         lock (_gate)
         {
             if (_closed)

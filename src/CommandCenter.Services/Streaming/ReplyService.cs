@@ -7,6 +7,7 @@ using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Pricing;
+using CommandCenter.Services.Telemetry;
 using CommandCenter.Services.Traces;
 using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
@@ -79,12 +80,15 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.Unavailable, "The database is unavailable; try again in a moment.");
         }
 
+        // Current while the call is opened, so that the outgoing request is its child; it ends with the reply.
+        var activity = ReplyTelemetry.Start(plan.Rows, plan.Request.MaxTokens);
         try
         {
-            return await OpenAsync(userId, viaKey, plan, reservation, startTimestamp);
+            return await OpenAsync(userId, viaKey, plan, reservation, startTimestamp, activity);
         }
-        catch
+        catch (Exception e)
         {
+            ReplyTelemetry.Refused(activity, e);
             // Never started, so never settled: give the reservation back (a refusal Anthropic sent has settled it already).
             await recorder.ReleaseChargesAsync(plan.Rows);
             throw;
@@ -92,7 +96,8 @@ public sealed partial class ReplyService(
     }
 
     /// <summary>Opens the Anthropic call and, once it has begun, hands the reply to the registry.</summary>
-    private async Task<LiveReply> OpenAsync(string userId, IntegrationKeyIdentity? viaKey, Plan plan, Reservation reservation, long startTimestamp)
+    private async Task<LiveReply> OpenAsync(
+        string userId, IntegrationKeyIdentity? viaKey, Plan plan, Reservation reservation, long startTimestamp, System.Diagnostics.Activity? activity)
     {
         // Counted only now, so that refusals (no key, unknown agent, a budget, the database away) do not use up the allowance.
         limits.TakeMessage(userId, viaKey);
@@ -132,7 +137,10 @@ public sealed partial class ReplyService(
             var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
             var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
             var outputCounter = new OutputTokenCounter(anthropic, plan.ApiKey, plan.Request, replyLogger);
-            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger);
+            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
+            {
+                Activity = activity,
+            };
             live.Run(reply, reservation);
             return reply;
         }

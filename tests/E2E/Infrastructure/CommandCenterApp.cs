@@ -42,6 +42,11 @@ public class CommandCenterApp : IAsyncLifetime
     /// <summary>Settings on top of the defaults, for fixtures that need other ones.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Services on top of the app's, for fixtures that need to observe it (telemetry exporters).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual async ValueTask InitializeAsync()
     {
         Fake = await FakeAnthropicServer.StartAsync();
@@ -191,7 +196,11 @@ public class CommandCenterApp : IAsyncLifetime
             }
 
             builder.ConfigureLogging(logging => logging.AddProvider(app.Logs).SetMinimumLevel(LogLevel.Trace));
-            builder.ConfigureTestServices(services => services.AddSingleton<IInterceptor>(app.DbCommands));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<IInterceptor>(app.DbCommands);
+                app.ConfigureServices(services);
+            });
         }
     }
 }
