@@ -16,12 +16,23 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     // What the browser said and where it went, kept for the failure log: a reloaded page or a dropped circuit shows here.
     private readonly ConcurrentQueue<string> _browserEvents = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentQueue<string> _consoleErrors = new();
+
+    /// <summary>An error in the browser console this test causes on purpose (a 404 page, a blocked origin); any other fails it.</summary>
+    protected virtual bool ConsoleErrorExpected(string text) => false;
 
     public virtual async ValueTask InitializeAsync()
     {
         Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         Context.SetDefaultTimeout(15_000);
-        Context.Console += (_, message) => Note($"console.{message.Type}: {message.Text}");
+        Context.Console += (_, message) =>
+        {
+            Note($"console.{message.Type}: {message.Text}");
+            if (message.Type == "error" && !ConsoleErrorExpected(message.Text))
+            {
+                _consoleErrors.Enqueue(message.Text);
+            }
+        };
         Context.Page += (_, page) => Watch(page);
         Page = await Context.NewPageAsync();
     }
@@ -43,7 +54,8 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
 
     public virtual async ValueTask DisposeAsync()
     {
-        if (TestContext.Current.TestState?.Result == TestResult.Failed)
+        var failed = TestContext.Current.TestState?.Result == TestResult.Failed;
+        if (failed || !_consoleErrors.IsEmpty)
         {
             var screenshot = await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
             // The app's warnings and errors beside the picture (a broken circuit shows up there, not in the browser), then the
@@ -58,6 +70,11 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
 
         await Context.DisposeAsync();
         GC.SuppressFinalize(this);
+        if (!failed && !_consoleErrors.IsEmpty)
+        {
+            // A page that works but logs errors is not done: the browser console stays clean.
+            throw new InvalidOperationException("The browser console logged errors: " + string.Join(" | ", _consoleErrors));
+        }
     }
 
     /// <summary>A new operator with their own key (answered by <paramref name="scenario"/>) and a new agent, signed in.</summary>
