@@ -1,4 +1,5 @@
 using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -27,5 +28,38 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
         await Page.GetByTestId("user-menu").ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Menuitem, new() { Name = "Settings" })).ToBeVisibleAsync();
         await ScreenshotAsync($"phone{path.Replace('/', '-')}");
+    }
+
+    [Fact]
+    public async Task OnAPhoneTheConversationsOpenOverTheChatAndCloseOnAChoice()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Noted."] });
+        using var _ = user;
+        await ui.SendAsync("Remember the milk");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Noted.");
+        var first = Page.Url;
+        await Page.SetViewportSizeAsync(390, 844);
+        var sidebar = Page.GetByTestId("conversation-sidebar");
+        await Expect(sidebar).ToBeHiddenAsync();
+
+        // A new conversation from the list, then back to the first one.
+        await Page.GetByTestId("conversations-toggle").ClickAsync();
+        await Expect(sidebar).ToBeVisibleAsync();
+        await ScreenshotAsync("phone-conversations-open");
+        await Page.GetByTestId("new-conversation").ClickAsync();
+        await Expect(sidebar).ToBeHiddenAsync();
+        await Expect(ui.Replies).ToHaveCountAsync(0);
+
+        await Page.GetByTestId("conversations-toggle").ClickAsync();
+        await ui.Conversations.Filter(new() { HasText = "Remember the milk" }).Locator("button").First.ClickAsync();
+        await Expect(Page).ToHaveURLAsync(first);
+        await Expect(sidebar).ToBeHiddenAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Noted.");
+
+        // A tap beside the list closes it too.
+        await Page.GetByTestId("conversations-toggle").ClickAsync();
+        await Expect(sidebar).ToBeVisibleAsync();
+        await Page.Mouse.ClickAsync(370, 400);
+        await Expect(sidebar).ToBeHiddenAsync();
     }
 }
