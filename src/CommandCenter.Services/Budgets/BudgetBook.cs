@@ -40,7 +40,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
     }
 
     /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/>, sent with <paramref name="integrationKeyId"/> if any (cached: most replies have none).</summary>
-    private async Task<List<Budget>> ApplyingAsync(CommandCenterDbContext db, string userId, string agentId, string? integrationKeyId, CancellationToken ct)
+    private async Task<List<Budget>> ApplyingAsync(string userId, string agentId, string? integrationKeyId, CancellationToken ct)
     {
         List<Budget> applying = [];
         foreach (var (scope, subjectId) in new[] { (BudgetScope.User, userId), (BudgetScope.Agent, agentId), (BudgetScope.ApiKey, integrationKeyId) })
@@ -48,7 +48,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
             if (subjectId is not null)
             {
                 // All of a scope's budgets in one entry: a few per team, and a new user or agent is then no extra query.
-                var budgets = await cache.GetOrLoadAsync(ShortCache.Budgets(scope), () => LoadAsync(db, scope, ct));
+                var budgets = await cache.GetOrLoadAsync(ShortCache.Budgets(scope), () => LoadAsync(scope, ct));
                 if (budgets!.TryGetValue(subjectId, out var budget))
                 {
                     applying.Add(budget);
@@ -59,8 +59,11 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
         return applying;
     }
 
-    private static async Task<Dictionary<string, Budget>?> LoadAsync(CommandCenterDbContext db, string scope, CancellationToken ct) =>
-        await db.Budgets.AsNoTracking().Where(b => b.Scope == scope).ToDictionaryAsync(b => b.SubjectId, ct);
+    private async Task<Dictionary<string, Budget>?> LoadAsync(string scope, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Budgets.AsNoTracking().Where(b => b.Scope == scope).ToDictionaryAsync(b => b.SubjectId, ct);
+    }
 
     /// <summary>
     /// Claims <paramref name="worstCase"/> on every budget over this reply, or none: returns the charges written (none
@@ -70,12 +73,14 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
     internal async Task<IReadOnlyList<BudgetCharge>> ReserveAsync(
         string traceId, string userId, string agentId, string? integrationKeyId, decimal worstCase, DateTimeOffset now, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var applying = await ApplyingAsync(db, userId, agentId, integrationKeyId, ct);
+        // Most messages have no budget: they find that in the cache and never open a context here.
+        var applying = await ApplyingAsync(userId, agentId, integrationKeyId, ct);
         if (applying.Count == 0)
         {
             return [];
         }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
 
         var month = BudgetCharge.MonthOf(now);
         var subjects = applying.Select(b => b.SubjectId).ToArray();

@@ -24,12 +24,13 @@ internal sealed partial class IntegrationKeyAuthenticationHandler(
     {
         const string bearer = "Bearer ";
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || !IntegrationKeyStore.LooksLikeKey(header[bearer.Length..].Trim()))
+        var token = header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) ? header[bearer.Length..].Trim() : "";
+        if (!IntegrationKeyStore.LooksLikeKey(token))
         {
             return AuthenticateResult.NoResult();
         }
 
-        var key = await keys.FindAsync(header[bearer.Length..].Trim(), Context.RequestAborted);
+        var key = await keys.FindAsync(token, Context.RequestAborted);
         if (key is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key.");
