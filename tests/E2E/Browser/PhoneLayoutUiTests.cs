@@ -16,12 +16,17 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
     [InlineData("/prices")]
     public async Task OnAPhoneNoPageNorItsAppBarIsWiderThanTheScreenAndTheAccountMenuOpens(string path)
     {
+        // Pages with something to show: a chart, a table row and a trace are what can be too wide.
+        var admin = (string)(await App.Database.SingleAsync("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"Email\" = $1", CommandCenterApp.AdminEmail))["Id"]!;
+        await App.Database.InsertAsync(new(admin, await App.CreateAgentAsync(), "claude-sonnet-4-5", DateTimeOffset.UtcNow, "success", 0.000315m, Input: 45, Output: 12));
         var ui = new CommandCenterPage(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(390, 844);
         await ui.GotoAsync(path);
+        // Measured once the page has loaded what it shows, not while a progress bar stands in for it.
+        await Expect(Page.Locator(".mud-progress-linear")).ToHaveCountAsync(0);
 
-        (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, $"{path} scrolls sideways on a phone");
+        (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, $"{path} scrolls sideways on a phone: {await WiderThanTheScreenAsync()}");
         // Everything in the app bar is on the screen: the account button too, not pushed past its edge by the email.
         var account = (await Page.Locator(".cc-user-menu button").First.BoundingBoxAsync()).ShouldNotBeNull();
         (account.X + account.Width).ShouldBeLessThanOrEqualTo(390);
@@ -29,6 +34,15 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
         await Expect(Page.GetByRole(AriaRole.Menuitem, new() { Name = "Settings" })).ToBeVisibleAsync();
         await ScreenshotAsync($"phone{path.Replace('/', '-')}");
     }
+
+    /// <summary>The elements that reach past the screen's right edge, to name in a failure.</summary>
+    private Task<string> WiderThanTheScreenAsync() => Page.EvaluateAsync<string>("""
+        () => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .slice(0, 8)
+            .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} right=${e.getBoundingClientRect().right}`)
+            .join('; ')
+        """);
 
     [Fact]
     public async Task OnAPhoneTheConversationsOpenOverTheChatAndCloseOnAChoice()
