@@ -54,8 +54,8 @@ public static class CommandCenterServicesExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ShortCache>();
-        services.AddSingleton<CacheChangeListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<CacheChangeListener>());
+        services.AddSingleton<IDatabaseNotifications>(sp => sp.GetRequiredService<ShortCache>());
+        services.AddHostedService<DatabaseListener>();
         services.AddSingleton<ApiKeyVault>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<BudgetBook>();
@@ -74,6 +74,8 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<LiveReplies>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveReplies>());
         services.AddSingleton<ReplyService>();
+        services.AddSingleton<ReplyRelay>();
+        services.AddSingleton<IDatabaseNotifications>(sp => sp.GetRequiredService<ReplyRelay>());
         services.AddSingleton<UserAccounts>();
 
         services.AddSingleton<InstanceLease>();

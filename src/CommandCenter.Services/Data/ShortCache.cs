@@ -1,14 +1,37 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CommandCenter.Services.Data;
 
 /// <summary>
 /// What nearly every message reads and hardly ever changes (agents, prices, sign-ins), kept a few seconds. A change
 /// drops its entry on every instance at once: this one evicts it itself, the others hear of it from the database
-/// (<see cref="CacheChangeListener"/>). <see cref="Lifetime"/> only bounds what an instance that could not hear goes on using.
+/// (<see cref="DatabaseListener"/>): triggers on agents, model_prices and AspNetUsers send a NOTIFY in the same transaction
+/// as each change, so an edit made by another instance, or by hand in psql, is announced too. <see cref="Lifetime"/> only
+/// bounds what an instance that could not hear goes on using.
 /// </summary>
-public sealed class ShortCache : IDisposable
+public sealed partial class ShortCache(ILogger<ShortCache> logger) : IDisposable, IDatabaseNotifications
 {
+    public ShortCache()
+        : this(NullLogger<ShortCache>.Instance)
+    {
+    }
+
+    string IDatabaseNotifications.Channel => "cache_changes";
+
+    void IDatabaseNotifications.OnNotification(string payload)
+    {
+        Evict(payload);
+        LogEvicted(logger, payload);
+    }
+
+    void IDatabaseNotifications.OnMissed()
+    {
+        Clear();
+        LogCleared(logger);
+    }
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions());
@@ -46,6 +69,12 @@ public sealed class ShortCache : IDisposable
     }
 
     public void Dispose() => _cache.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache entry {Key} evicted: changed in the database")]
+    private static partial void LogEvicted(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache cleared: changes made while nobody listened may have been missed")]
+    private static partial void LogCleared(ILogger logger);
 
     // The database's change notices name entries the same way (migration CacheChangeNotices).
     public static string Agent(string id) => $"agent:{id}";

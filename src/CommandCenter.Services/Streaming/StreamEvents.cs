@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace CommandCenter.Services.Streaming;
 
 /// <summary>What a reply stream tells its consumer (the Blazor page or the SSE endpoint), in order: meta, chunk*, then cost + done or error.</summary>
@@ -36,3 +38,29 @@ public sealed record DoneEvent : StreamEvent
 }
 
 public sealed record ErrorEvent(string Error) : StreamEvent;
+
+/// <summary>Each event's name on the wire: the SSE <c>event:</c> field, and the relay between instances.</summary>
+public static class StreamEventNames
+{
+    /// <summary>The event's name on the wire (the SSE <c>event:</c> field).</summary>
+    public static string Of(StreamEvent e) => e switch
+    {
+        MetaEvent => "meta",
+        ChunkEvent => "chunk",
+        CostEvent => "cost",
+        DoneEvent => "done",
+        ErrorEvent => "error",
+        _ => throw new UnreachableException($"No name for {e.GetType().Name}."),
+    };
+
+    /// <summary>The event type with this name; null for a name no event has.</summary>
+    public static Type? TypeOf(string name) => name switch
+    {
+        "meta" => typeof(MetaEvent),
+        "chunk" => typeof(ChunkEvent),
+        "cost" => typeof(CostEvent),
+        "done" => typeof(DoneEvent),
+        "error" => typeof(ErrorEvent),
+        _ => null,
+    };
+}

@@ -42,10 +42,13 @@ internal static class CommandCenterApi
         }
     }
 
-    /// <summary>The events after <c>Last-Event-ID</c> (or <c>?after=N</c>), then the rest live; never a second upstream call.</summary>
+    /// <summary>
+    /// The events after <c>Last-Event-ID</c> (or <c>?after=N</c>), then the rest live; never a second upstream call.
+    /// A reply running on another instance is followed through it (<see cref="ReplyRelay"/>).
+    /// </summary>
     private static async Task<IResult> ResumeReply(
         string messageId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, long? after,
-        ClaimsPrincipal user, LiveReplies live, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
+        ClaimsPrincipal user, LiveReplies live, ReplyRelay relay, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
     {
         long from;
         if (lastEventId is not null)
@@ -64,29 +67,52 @@ internal static class CommandCenterApi
             from = after ?? 0;
         }
 
-        if (live.Find(user.UserId(), messageId) is not { } reply)
+        var (lastId, events) = live.Find(user.UserId(), messageId) is { } reply
+            ? (reply.LastEventId, reply.WatchAsync(from))
+            : await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct) && await relay.WatchAsync(user.UserId(), messageId, from, ct) is { } remote
+                ? (remote.LastEventId, remote.Events)
+                : (-1, null);
+        if (events is null)
         {
             return await NotLiveAsync(messageId, user, conversations, options, ct);
         }
 
-        if (from > reply.LastEventId)
+        if (from > lastId)
         {
-            throw InvalidInputException.For(lastEventId is null ? "after" : "Last-Event-ID", $"This reply has no event {from} yet; its last is {reply.LastEventId}.");
+            throw InvalidInputException.For(lastEventId is null ? "after" : "Last-Event-ID", $"This reply has no event {from} yet; its last is {lastId}.");
         }
 
-        return new ServerSentEventsStreamResult(reply.WatchAsync(from), options.Value.HeartbeatInterval);
+        return new ServerSentEventsStreamResult(events, options.Value.HeartbeatInterval);
     }
 
-    /// <summary>Stops one of the caller's live replies and answers with how it ended (or 202 if it has not yet).</summary>
+    /// <summary>
+    /// A reply stored as streaming but not running here runs on another instance, or on one that died. One not stored
+    /// yet may have just started elsewhere (its client heard of it first); the instance running it checks the owner.
+    /// </summary>
+    private static async Task<bool> MayRunElsewhereAsync(string ownerId, string messageId, ConversationStore conversations, CancellationToken ct) =>
+        await conversations.FindMessageAsync(ownerId, messageId, ct) is null or { Status: MessageStatus.Streaming };
+
+    /// <summary>Stops one of the caller's live replies, here or on another instance, and answers with how it ended (or 202 if it has not yet).</summary>
     private static async Task<IResult> StopReply(
-        string messageId, ClaimsPrincipal user, LiveReplies live, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
+        string messageId, ClaimsPrincipal user, LiveReplies live, ReplyRelay relay, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
     {
-        var reply = live.Find(user.UserId(), messageId);
-        if (reply is null || reply.IsFinished)
+        if (live.Find(user.UserId(), messageId) is not { } reply)
         {
-            return reply is null
-                ? await NotLiveAsync(messageId, user, conversations, options, ct)
-                : ApiProblems.Error(StatusCodes.Status409Conflict, $"The reply has already ended ({reply.Status}).", new Dictionary<string, object?> { ["messageStatus"] = reply.Status });
+            var remote = await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct)
+                ? await relay.StopAsync(user.UserId(), messageId, ct)
+                : null;
+            return remote switch
+            {
+                null => await NotLiveAsync(messageId, user, conversations, options, ct),
+                { AlreadyEnded: true } => AlreadyEnded(remote.Status),
+                { Finished: true } => TypedResults.Ok(new StopReplyResponse(messageId, remote.Status)),
+                _ => TypedResults.Accepted((string?)null, new StopReplyResponse(messageId, remote.Status)),
+            };
+        }
+
+        if (reply.IsFinished)
+        {
+            return AlreadyEnded(reply.Status);
         }
 
         reply.Stop();
@@ -102,7 +128,10 @@ internal static class CommandCenterApi
         }
     }
 
-    /// <summary>404 for a message that is not the caller's; 410 for one whose reply is no longer live here.</summary>
+    private static IResult AlreadyEnded(string status) =>
+        ApiProblems.Error(StatusCodes.Status409Conflict, $"The reply has already ended ({status}).", new Dictionary<string, object?> { ["messageStatus"] = status });
+
+    /// <summary>404 for a message that is not the caller's; 410 for one whose reply is no longer live on any instance.</summary>
     private static async Task<IResult> NotLiveAsync(
         string messageId, ClaimsPrincipal user, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
     {

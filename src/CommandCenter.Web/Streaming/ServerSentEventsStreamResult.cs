@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -46,7 +45,7 @@ internal sealed class ServerSentEventsStreamResult(IAsyncEnumerable<ReplyEvent> 
         while (await NextAsync(events, body, watching))
         {
             var (id, e) = events.Current;
-            yield return new SseItem<StreamEvent>(e, EventName(e)) { EventId = id.ToString(CultureInfo.InvariantCulture) };
+            yield return new SseItem<StreamEvent>(e, StreamEventNames.Of(e)) { EventId = id.ToString(CultureInfo.InvariantCulture) };
         }
     }
 
@@ -86,16 +85,6 @@ internal sealed class ServerSentEventsStreamResult(IAsyncEnumerable<ReplyEvent> 
             }
         }
     }
-
-    private static string EventName(StreamEvent e) => e switch
-    {
-        MetaEvent => "meta",
-        ChunkEvent => "chunk",
-        CostEvent => "cost",
-        DoneEvent => "done",
-        ErrorEvent => "error",
-        _ => throw new UnreachableException($"No SSE name for {e.GetType().Name}."),
-    };
 
     // One JSON writer for the whole response, re-pointed at each event's buffer: no allocation per chunk.
     private Utf8JsonWriter? _json;

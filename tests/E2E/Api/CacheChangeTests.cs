@@ -65,14 +65,14 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
         await using var connection = await app.Database.OpenAsync();
         await using (var cut = new NpgsqlCommand(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
-            connection) { Parameters = { new() { Value = CacheChangeListener.ApplicationName } } })
+            connection) { Parameters = { new() { Value = DatabaseListener.ApplicationName } } })
         {
             // Both instances listen.
             ((long)(await cut.ExecuteScalarAsync(Ct))!).ShouldBe(2);
         }
 
-        await other.Logs.WaitForAsync(l => l.Contains("Lost the connection that hears of cache changes"), TimeSpan.FromSeconds(30));
-        await other.Logs.WaitForAsync(l => l.Contains("Hearing of cache changes again"), TimeSpan.FromSeconds(30));
+        await other.Logs.WaitForAsync(l => l.Contains("Lost the connection that hears other instances"), TimeSpan.FromSeconds(30));
+        await other.Logs.WaitForAsync(l => l.Contains("Hearing other instances again"), TimeSpan.FromSeconds(30));
         using (var first = await SendAsync(client, agentId))
         {
             first.StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -258,5 +258,13 @@ public sealed record TestUser(string Id, string Email, string Password, string? 
     public Task<HttpResponseMessage> StopAsync(string messageId, CancellationToken ct = default) =>
         Client.PostAsync($"/api/command-center/messages/{messageId}/stop", null, ct);
 
+    /// <summary>The same user, with the same bearer token, talking to another address: a second instance, or a proxy.</summary>
+    public TestUser Via(Uri baseUrl)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = baseUrl, Timeout = Client.Timeout };
+        client.DefaultRequestHeaders.Authorization = Client.DefaultRequestHeaders.Authorization;
+        return this with { Client = client };
+    }
+
     public void Dispose() => Client.Dispose();
 }

@@ -5,19 +5,30 @@ using Npgsql;
 
 namespace CommandCenter.Services.Data;
 
+/// <summary>One NOTIFY channel's subscriber: PostgreSQL is the bus between instances, no other infrastructure.</summary>
+public interface IDatabaseNotifications
+{
+    string Channel { get; }
+
+    /// <summary>Called on the listening connection's thread, in the order the notifications were committed: return quickly.</summary>
+    void OnNotification(string payload);
+
+    /// <summary>The listening connection was lost and is back: whatever was sent meanwhile was missed.</summary>
+    void OnMissed();
+}
+
 /// <summary>
-/// Keeps every instance's <see cref="ShortCache"/> true to the database: triggers on agents, model_prices and AspNetUsers
-/// send a NOTIFY in the same transaction as each change (so an edit made by another instance, or by hand in psql, is
-/// announced too), and this listener evicts the entry it names. Listening starts before the app serves; a lost
-/// connection is reopened, and what was cached while nobody listened is dropped.
+/// Hears every instance's NOTIFYs on one connection of its own and hands each to its channel's subscriber. Listening
+/// starts before the app serves; a lost connection is reopened, and the subscribers are told that they missed some.
 /// </summary>
-public sealed partial class CacheChangeListener(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, ILogger<CacheChangeListener> logger)
+public sealed partial class DatabaseListener(
+    IDbContextFactory<CommandCenterDbContext> dbFactory, IEnumerable<IDatabaseNotifications> subscribers, ILogger<DatabaseListener> logger)
     : IHostedService
 {
-    public const string Channel = "cache_changes";
-
     /// <summary>Names the listening connection in pg_stat_activity.</summary>
-    public const string ApplicationName = "Command Center cache listener";
+    public const string ApplicationName = "Command Center listener";
+
+    private readonly Dictionary<string, IDatabaseNotifications> _byChannel = subscribers.ToDictionary(s => s.Channel);
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
@@ -42,13 +53,19 @@ public sealed partial class CacheChangeListener(IDbContextFactory<CommandCenterD
         var connection = new NpgsqlConnection(connectionString);
         connection.Notification += (_, notice) =>
         {
-            cache.Evict(notice.Payload);
-            LogEvicted(logger, notice.Payload);
+            try
+            {
+                _byChannel[notice.Channel].OnNotification(notice.Payload);
+            }
+            catch (Exception e)
+            {
+                LogSubscriberFailed(logger, notice.Channel, e);
+            }
         };
         try
         {
             await connection.OpenAsync(ct);
-            await using var listen = new NpgsqlCommand($"LISTEN {Channel}", connection);
+            await using var listen = new NpgsqlCommand(string.Concat(_byChannel.Keys.Select(channel => $"LISTEN {channel};")), connection);
             await listen.ExecuteNonQueryAsync(ct);
             return connection;
         }
@@ -91,7 +108,11 @@ public sealed partial class CacheChangeListener(IDbContextFactory<CommandCenterD
             try
             {
                 var connection = await ListenAsync(ct);
-                cache.Clear();
+                foreach (var subscriber in _byChannel.Values)
+                {
+                    subscriber.OnMissed();
+                }
+
                 LogListeningAgain(logger);
                 return connection;
             }
@@ -108,15 +129,15 @@ public sealed partial class CacheChangeListener(IDbContextFactory<CommandCenterD
         await (_listening ?? Task.CompletedTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache entry {Key} evicted: changed in the database")]
-    private static partial void LogEvicted(ILogger logger, string key);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The subscriber to {Channel} failed on a notification")]
+    private static partial void LogSubscriberFailed(ILogger logger, string channel, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection that hears of cache changes; entries expire within seconds until it is back")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection that hears other instances; cache entries expire within seconds and replies live elsewhere cannot be followed until it is back")]
     private static partial void LogLost(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Still cannot hear of cache changes")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Still cannot hear other instances")]
     private static partial void LogStillLost(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Hearing of cache changes again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hearing other instances again")]
     private static partial void LogListeningAgain(ILogger logger);
 }

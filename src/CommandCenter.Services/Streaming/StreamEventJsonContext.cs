@@ -1,12 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CommandCenter.Services.Streaming;
 
-namespace CommandCenter.Web.Streaming;
+namespace CommandCenter.Services.Streaming;
 
 /// <summary>
 /// The SSE events' JSON, generated at build time: no reflection on the hot path, and no first-use warm-up that would
-/// hold back the first events of the first reply after a start.
+/// hold back the first events of the first reply after a start. The SSE responses and the relay between instances use it.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(MetaEvent))]
@@ -14,4 +13,4 @@ namespace CommandCenter.Web.Streaming;
 [JsonSerializable(typeof(CostEvent))]
 [JsonSerializable(typeof(DoneEvent))]
 [JsonSerializable(typeof(ErrorEvent))]
-internal sealed partial class StreamEventJsonContext : JsonSerializerContext;
+public sealed partial class StreamEventJsonContext : JsonSerializerContext;
