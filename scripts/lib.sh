@@ -8,6 +8,7 @@
 #   cc_pg_create_db NAME     create database NAME in that cluster if missing
 #   cc_pg_stop               stop that cluster (not used by the scripts; handy by hand)
 #   cc_ensure_chromium       install Debian's chromium if /usr/bin/chromium is missing
+#   cc_ensure_nginx          install Debian's nginx if /usr/sbin/nginx is missing (the two-instance tests run their own)
 #   cc_count_trx DIR         print "PASSED FAILED SKIPPED FILES" summed over DIR/**/*.trx
 #
 # Safe under `set -euo pipefail`.
@@ -265,6 +266,20 @@ cc_ensure_chromium() {
   cc_apt_install chromium || { cc_die "could not install chromium (apt-get install chromium)"; return 1; }
   [ -x /usr/bin/chromium ] || { cc_die "chromium installed but /usr/bin/chromium is missing"; return 1; }
   cc_log "Chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+}
+
+# ------------------------------------------------------------------ nginx
+
+cc_ensure_nginx() {
+  if [ -x /usr/sbin/nginx ]; then
+    return 0
+  fi
+  cc_log "installing nginx…"
+  cc_apt_install nginx || { cc_die "could not install nginx (apt-get install nginx)"; return 1; }
+  [ -x /usr/sbin/nginx ] || { cc_die "nginx installed but /usr/sbin/nginx is missing"; return 1; }
+  # The package may start the system's nginx on port 80; the tests start their own on a free port.
+  cc_sudo /usr/sbin/nginx -s quit >/dev/null 2>&1 || true
+  cc_log "nginx installed: $(/usr/sbin/nginx -v 2>&1)"
 }
 
 # ------------------------------------------------------------------ TRX files

@@ -41,6 +41,14 @@ else
 fi
 export CC_CHROMIUM
 
+if [ -z "${CC_NGINX:-}" ]; then
+  if ! cc_ensure_nginx; then
+    cc_log "cannot run the two-instance tests without nginx"
+    finish 0 1 0 1
+  fi
+  export CC_NGINX=/usr/sbin/nginx
+fi
+
 dotnet tool restore >/dev/null 2>&1 || cc_log "dotnet tool restore failed (ignored)"
 
 # One folder per run; keep only the five most recent runs.

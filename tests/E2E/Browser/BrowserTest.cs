@@ -21,9 +21,12 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     /// <summary>An error in the browser console this test causes on purpose (a 404 page, a blocked origin); any other fails it.</summary>
     protected virtual bool ConsoleErrorExpected(string text) => false;
 
+    /// <summary>Where the browser finds the app: the instance itself, or a proxy in front of it.</summary>
+    protected virtual Uri SiteUrl => App.BaseUrl;
+
     public virtual async ValueTask InitializeAsync()
     {
-        Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = SiteUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         Context.SetDefaultTimeout(15_000);
         Context.Console += (_, message) =>
         {

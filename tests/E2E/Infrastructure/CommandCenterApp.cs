@@ -25,6 +25,7 @@ public class CommandCenterApp : IAsyncLifetime
 
     private Factory _factory = null!;
     private bool _sharesDependencies;
+    private CommandCenterApp? _first; // the instance this one was started beside; it takes that one's settings
 
     public FakeAnthropicServer Fake { get; private set; } = null!;
     public TestDatabase Database { get; private set; } = null!;
@@ -40,7 +41,7 @@ public class CommandCenterApp : IAsyncLifetime
     protected virtual bool OwnsDatabase => true;
 
     /// <summary>Settings on top of the defaults, for fixtures that need other ones.</summary>
-    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => _first?.Settings ?? [];
 
     /// <summary>Services on top of the app's, for fixtures that need to observe it (telemetry exporters).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
@@ -51,18 +52,24 @@ public class CommandCenterApp : IAsyncLifetime
     {
         Fake = await FakeAnthropicServer.StartAsync();
         Database = CreateDatabase();
-        Start();
+        StartInstances();
     }
 
-    /// <summary>Another instance of the app on the same database and fake upstream, as behind a load balancer.</summary>
+    /// <summary>Starts this instance; a fixture of several starts them all here.</summary>
+    protected virtual void StartInstances() => Start();
+
+    /// <summary>Another instance of the app on the same database, fake upstream and settings, as behind a load balancer.</summary>
     public CommandCenterApp StartAnotherInstance()
     {
-        var other = new CommandCenterApp { Fake = Fake, Database = Database, _sharesDependencies = true };
+        var other = AnotherInstance();
         other.Start();
         return other;
     }
 
-    private void Start()
+    /// <summary>Another instance, not started yet.</summary>
+    internal CommandCenterApp AnotherInstance() => new() { Fake = Fake, Database = Database, _sharesDependencies = true, _first = this };
+
+    internal void Start()
     {
         _factory = new Factory(this);
         _factory.UseKestrel(0);
