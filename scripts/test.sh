@@ -7,7 +7,8 @@
 # Unless CC_TEST_POSTGRES is set, starts the private PostgreSQL on
 # 127.0.0.1:${CC_PG_PORT:-55432} and hands its admin connection string to the E2E tests
 # (they create and drop one database per test class). Installs Debian's chromium when
-# /usr/bin/chromium is missing. TRX results go to TestResults/<timestamp>/.
+# /usr/bin/chromium is missing, and nginx (for the two-instance tests) when /usr/sbin/nginx
+# is missing. TRX results go to TestResults/<timestamp>/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
