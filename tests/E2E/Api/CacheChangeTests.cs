@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
 using CommandCenter.Services.Data;
 using Npgsql;
 
@@ -37,6 +38,35 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
         using var second = await SendAsync(client, agentId);
         second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await second.Content.ReadAsStringAsync(Ct)).ShouldContain("not active");
+    }
+
+    [Fact]
+    public async Task AnAgentAndAPriceChangedThroughOneInstanceAreUsedByTheOtherAtOnce()
+    {
+        var model = $"claude-test-{Guid.NewGuid():N}"[..30];
+        using var admin = await app.AdminAsync();
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, outputPerMTok = 2m, effectiveFrom = DateTimeOffset.UtcNow.AddDays(-1) }, Ct))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Usage = new FakeUsage(1_000, 1_000) });
+        var agentId = await app.CreateAgentAsync(model: model, systemPrompt: "Be terse.");
+        await using var other = app.StartAnotherInstance();
+        using var onOther = user.Via(other.BaseUrl);
+        (await CostAsync(onOther, agentId)).ShouldBe(0.003m, "the other instance has cached the agent and the price");
+
+        var agent = new { name = $"Renamed {Guid.NewGuid():N}", description = "Changed", model, systemPrompt = "Now be verbose.", maxTokens = 512, status = "ACTIVE" };
+        (await admin.PutAsJsonAsync($"/api/agents/{agentId}", agent, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 10m, outputPerMTok = 20m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
+        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry price:{model} evicted"), TimeSpan.FromSeconds(30));
+
+        (await CostAsync(onOther, agentId)).ShouldBe(0.03m);
+        app.Fake.RequestsFor(user.ApiKey!)[^1].Body.ShouldContain("Now be verbose.");
+    }
+
+    private static async Task<decimal> CostAsync(TestUser user, string agentId)
+    {
+        using var response = await user.SendAsync(agentId, "Hello", ct: Ct);
+        return (await SseReader.ReadAllAsync(response, Ct)).Single(e => e.Type == "cost").Data.GetProperty("totalCost").GetDecimal();
     }
 
     [Fact]
