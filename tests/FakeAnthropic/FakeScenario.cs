@@ -54,6 +54,15 @@ public sealed record FakeScenario
     /// <summary>Adds a thinking block (thinking and signature deltas) before the text block.</summary>
     public bool IncludeThinking { get; init; }
 
+    /// <summary>Adds a <c>redacted_thinking</c> block (encrypted; never to be shown) after the thinking.</summary>
+    public bool IncludeRedactedThinking { get; init; }
+
+    /// <summary>A web search before the text: a <c>server_tool_use</c> block, its <c>web_search_tool_result</c>, and a <c>citations_delta</c> per result at the start of the text.</summary>
+    public FakeWebSearch? WebSearch { get; init; }
+
+    /// <summary>A web fetch before the text: a <c>server_tool_use</c> block named web_fetch and its <c>web_fetch_tool_result</c>.</summary>
+    public FakeWebFetch? WebFetch { get; init; }
+
     /// <summary>Adds a <c>tool_use</c> block streamed as <c>input_json_delta</c> after the text block.</summary>
     public bool IncludeToolUse { get; init; }
 
@@ -66,6 +75,14 @@ public sealed record FakeScenario
     /// <summary>Includes an event type the client cannot know yet, which it must skip.</summary>
     public bool UnknownEvent { get; init; } = true;
 }
+
+/// <summary>A search and what it found, or the error code it failed with (e.g. <c>max_uses_exceeded</c>).</summary>
+public sealed record FakeWebSearch(string Query, IReadOnlyList<FakeSearchResult> Results, string? ErrorCode = null);
+
+public sealed record FakeSearchResult(string Url, string Title, string CitedText);
+
+/// <summary>A fetched page, or the error code the fetch failed with (e.g. <c>url_not_accessible</c>).</summary>
+public sealed record FakeWebFetch(string Url, string Title, string? ErrorCode = null);
 
 /// <summary>Token counts reported in <c>message_start</c> and <c>message_delta</c>.</summary>
 public sealed record FakeUsage(

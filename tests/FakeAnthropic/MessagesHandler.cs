@@ -242,7 +242,61 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             await sse.BlockStopAsync(index++);
         }
 
+        if (scenario.IncludeRedactedThinking)
+        {
+            await sse.BlockStartAsync(index, new JsonObject { ["type"] = "redacted_thinking", ["data"] = "EmwKAhgBEgy3va3pzix/LafPsn4a" + RandomId(48) });
+            await sse.BlockStopAsync(index++);
+        }
+
+        if (scenario.WebSearch is { } search)
+        {
+            var id = "srvtoolu_01" + RandomId(22);
+            await ServerToolUseAsync(sse, index++, id, "web_search", ["", "{\"query\": ", JsonSerializer.Serialize(search.Query) + "}"]);
+            JsonNode content = search.ErrorCode is { } code
+                ? new JsonObject { ["type"] = "web_search_tool_result_error", ["error_code"] = code }
+                : new JsonArray([.. search.Results.Select(r => (JsonNode)new JsonObject
+                {
+                    ["type"] = "web_search_result", ["url"] = r.Url, ["title"] = r.Title, ["encrypted_content"] = "EqgfCioIARgBIiQ3" + RandomId(32), ["page_age"] = "April 30, 2025",
+                })]);
+            await sse.BlockStartAsync(index, new JsonObject { ["type"] = "web_search_tool_result", ["tool_use_id"] = id, ["content"] = content });
+            await sse.BlockStopAsync(index++);
+        }
+
+        if (scenario.WebFetch is { } fetch)
+        {
+            var id = "srvtoolu_01" + RandomId(22);
+            await ServerToolUseAsync(sse, index++, id, "web_fetch", ["", "{\"url\": " + JsonSerializer.Serialize(fetch.Url) + "}"]);
+            JsonNode content = fetch.ErrorCode is { } code
+                ? new JsonObject { ["type"] = "web_fetch_tool_error", ["error_code"] = code }
+                : new JsonObject
+                {
+                    ["type"] = "web_fetch_result",
+                    ["url"] = fetch.Url,
+                    ["content"] = new JsonObject
+                    {
+                        ["type"] = "document",
+                        ["source"] = new JsonObject { ["type"] = "text", ["media_type"] = "text/plain", ["data"] = "The page's text." },
+                        ["title"] = fetch.Title,
+                    },
+                    ["retrieved_at"] = "2025-08-25T10:30:00Z",
+                };
+            await sse.BlockStartAsync(index, new JsonObject { ["type"] = "web_fetch_tool_result", ["tool_use_id"] = id, ["content"] = content });
+            await sse.BlockStopAsync(index++);
+        }
+
         await sse.BlockStartAsync(index, new JsonObject { ["type"] = "text", ["text"] = "" });
+        foreach (var cited in scenario.WebSearch is { ErrorCode: null } found ? found.Results : [])
+        {
+            await sse.BlockDeltaAsync(index, new JsonObject
+            {
+                ["type"] = "citations_delta",
+                ["citation"] = new JsonObject
+                {
+                    ["type"] = "web_search_result_location", ["url"] = cited.Url, ["title"] = cited.Title, ["cited_text"] = cited.CitedText,
+                    ["encrypted_index"] = "Eo8BCioIAhgBIiQyYjQ0OWJmZi1lNm" + RandomId(16),
+                },
+            });
+        }
         var chunks = scenario.Chunks;
         for (var sent = 0; ; sent++)
         {
@@ -330,6 +384,15 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         });
         await sse.WriteAsync("message_stop", new JsonObject { ["type"] = "message_stop" });
         return false;
+    }
+
+    /// <summary>A server tool call as Anthropic streams it: the block with an empty input, then the input in pieces.</summary>
+    private static async Task ServerToolUseAsync(SseWriter sse, int index, string id, string name, string[] inputParts)
+    {
+        await sse.BlockStartAsync(index, new JsonObject { ["type"] = "server_tool_use", ["id"] = id, ["name"] = name, ["input"] = new JsonObject() });
+        foreach (var part in inputParts)
+            await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = part });
+        await sse.BlockStopAsync(index);
     }
 
     // A checkpoint past the last chunk fires after the last chunk, so an over-large N still triggers.

@@ -1,6 +1,6 @@
 namespace CommandCenter.Services.Agents;
 
-/// <summary>A named model + system prompt that operators talk to.</summary>
+/// <summary>A named model + system prompt, with the Claude tools it may use, that operators talk to.</summary>
 public sealed class Agent
 {
     public required string Id { get; init; }
@@ -10,6 +10,10 @@ public sealed class Agent
     public string SystemPrompt { get; set; } = "";
     public int MaxTokens { get; set; }
     public string Status { get; set; } = AgentStatus.Active;
+    /// <summary>Null when off, like <see cref="WebSearch"/> and <see cref="WebFetch"/>.</summary>
+    public ThinkingSettings? Thinking { get; set; }
+    public WebSearchSettings? WebSearch { get; set; }
+    public WebFetchSettings? WebFetch { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
 

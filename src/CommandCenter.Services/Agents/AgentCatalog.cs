@@ -7,7 +7,7 @@ namespace CommandCenter.Services.Agents;
 
 public sealed record AgentView(
     string Id, string Name, string Description, string Model, string SystemPrompt, int MaxTokens, string Status,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, ThinkingSettings? Thinking = null, WebSearchSettings? WebSearch = null, WebFetchSettings? WebFetch = null);
 
 public enum AgentDeleteResult
 {
@@ -93,6 +93,7 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
         agent.SystemPrompt = input.SystemPrompt ?? "";
         agent.MaxTokens = input.MaxTokens ?? AgentInput.DefaultMaxTokens;
         agent.Status = AgentInput.NormalizeStatus(input.Status);
+        (agent.Thinking, agent.WebSearch, agent.WebFetch) = AgentToolRules.Normalize(input.Thinking, input.WebSearch, input.WebFetch);
         agent.UpdatedAt = now;
         try
         {
@@ -110,6 +111,8 @@ public sealed class AgentCatalog(IDbContextFactory<CommandCenterDbContext> dbFac
 
     private static InvalidInputException NameTaken(string name) => InvalidInputException.For("name", $"An agent named '{name}' already exists.");
 
+    // Settings that are off are stored as null and shown as off.
     private static AgentView View(Agent a) =>
-        new(a.Id, a.Name, a.Description, a.Model, a.SystemPrompt, a.MaxTokens, a.Status, a.CreatedAt, a.UpdatedAt);
+        new(a.Id, a.Name, a.Description, a.Model, a.SystemPrompt, a.MaxTokens, a.Status, a.CreatedAt, a.UpdatedAt,
+            a.Thinking ?? new ThinkingSettings(), a.WebSearch ?? new WebSearchSettings(), a.WebFetch ?? new WebFetchSettings());
 }

@@ -18,13 +18,19 @@ public sealed record AgentInput(
     int? MaxTokens,
     [property: RegularExpression(@"(?i)^\s*(ACTIVE|INACTIVE)\s*$", ErrorMessage = "The status must be ACTIVE or INACTIVE."),
         MinLength(1, ErrorMessage = "The status must be ACTIVE or INACTIVE.")]
-    string? Status)
+    string? Status,
+    ThinkingSettings? Thinking = null,
+    WebSearchSettings? WebSearch = null,
+    WebFetchSettings? WebFetch = null) : IValidatableObject
 {
     public const int MaxNameLength = 100;
     public const int MaxDescriptionLength = 1_000;
     public const int MaxSystemPromptLength = 20_000;
     public const int MaxMaxTokens = 64_000;
     public const int DefaultMaxTokens = 1_024;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        AgentToolRules.Check(Thinking, WebSearch, MaxTokens ?? DefaultMaxTokens);
 
     internal static string NormalizeStatus(string? status) => status?.Trim().ToUpperInvariant() ?? AgentStatus.Active;
 }

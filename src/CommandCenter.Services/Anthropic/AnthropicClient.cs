@@ -19,6 +19,11 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
         };
         message.Headers.Add("x-api-key", apiKey);
         message.Headers.Add("anthropic-version", options.Value.Version);
+        if (request.Beta is { } beta)
+        {
+            message.Headers.Add("anthropic-beta", beta);
+        }
+
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
         using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

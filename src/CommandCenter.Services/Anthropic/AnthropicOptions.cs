@@ -20,4 +20,15 @@ public sealed class AnthropicOptions
     /// <summary>A reply whose stream sends nothing for this long (no event, not even a <c>ping</c>) fails: "Anthropic stopped responding".</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>The web search tool's versioned type; Anthropic versions its tools by date, so a new one is configuration.</summary>
+    [Required]
+    public string WebSearchTool { get; set; } = "web_search_20250305";
+
+    /// <summary>The web fetch tool's versioned type.</summary>
+    [Required]
+    public string WebFetchTool { get; set; } = "web_fetch_20250910";
+
+    /// <summary>The <c>anthropic-beta</c> value web fetch needs; empty once it is generally available.</summary>
+    public string? WebFetchBeta { get; set; } = "web-fetch-2025-09-10";
 }

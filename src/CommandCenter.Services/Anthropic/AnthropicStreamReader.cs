@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 
 namespace CommandCenter.Services.Anthropic;
@@ -10,11 +11,32 @@ internal static class AnthropicStreamReader
     public static async IAsyncEnumerable<AnthropicEvent> ReadAsync(Stream body, [EnumeratorCancellation] CancellationToken ct)
     {
         var parser = SseParser.Create(body, static (eventType, data) => Parse(eventType, data));
+        // Server tool calls open, stream their input, and close; they are told once, whole, when they close.
+        Dictionary<int, (ServerToolStarted Call, StringBuilder Input)>? calls = null;
         await foreach (var item in parser.EnumerateAsync(ct).ConfigureAwait(false))
         {
-            if (item.Data is { } parsed)
+            switch (item.Data)
             {
-                yield return parsed;
+                case ServerToolStarted started:
+                    (calls ??= [])[started.Index] = (started, new StringBuilder());
+                    break;
+                case ToolInputDelta input:
+                    if (calls?.GetValueOrDefault(input.Index).Input is { } json)
+                    {
+                        json.Append(input.PartialJson);
+                    }
+
+                    break; // a client tool's input: not ours to run
+                case BlockStopped stopped:
+                    if (calls?.Remove(stopped.Index, out var call) == true)
+                    {
+                        yield return new ServerToolCalled(call.Call.Id, call.Call.Name, call.Input.ToString());
+                    }
+
+                    break;
+                case { } parsed:
+                    yield return parsed;
+                    break;
             }
         }
     }
@@ -24,7 +46,22 @@ internal static class AnthropicStreamReader
         "message_start" => Deserialize(data) is { Message: var message }
             ? new MessageStarted(message?.Id, message?.Model, message?.Usage)
             : null,
-        "content_block_delta" => Deserialize(data) is { Delta: { Type: "text_delta", Text: { } text } } ? new TextDelta(text) : null,
+        "content_block_delta" => Deserialize(data) switch
+        {
+            { Delta: { Type: "text_delta", Text: { } text } } => new TextDelta(text),
+            { Delta: { Type: "thinking_delta", Thinking: { } thinking } } => new ThinkingDelta(thinking),
+            { Index: { } index, Delta: { Type: "input_json_delta", PartialJson: { } json } } => new ToolInputDelta(index, json),
+            { Delta: { Type: "citations_delta", Citation: { } citation } } => new CitationDelta(citation.Url, citation.Title, citation.CitedText),
+            _ => null, // signature_delta and newer kinds
+        },
+        "content_block_start" => Deserialize(data) switch
+        {
+            { Index: { } index, ContentBlock: { Type: "server_tool_use", Id: { } id, Name: { } name } } => new ServerToolStarted(index, id, name),
+            { ContentBlock: { Type: { } type, ToolUseId: { } toolUseId } block } when type.EndsWith("_tool_result", StringComparison.Ordinal) =>
+                ToolResult(toolUseId, block.Content),
+            _ => null, // text, thinking and redacted_thinking open here; what matters comes in their deltas, or never leaves
+        },
+        "content_block_stop" => Deserialize(data) is { Index: { } stopped } ? new BlockStopped(stopped) : null,
         "message_delta" => Deserialize(data) is { } delta ? new MessageDelta(delta.Delta?.StopReason, delta.Usage) : null,
         "message_stop" => MessageStopped.Instance,
         "error" => Deserialize(data) is { Error: var error }
@@ -32,8 +69,17 @@ internal static class AnthropicStreamReader
             : null,
         // An SSE event without an "event:" line: fall back to the JSON's own type.
         SseParser.EventTypeDefault => Deserialize(data) is { Type: { } type and not SseParser.EventTypeDefault } ? Parse(type, data) : null,
-        // ping, content_block_start/stop and event types added after this code was written.
+        // ping and event types added after this code was written.
         _ => null,
+    };
+
+    /// <summary>Web search returns a list of results; web fetch one page; either may return an error object instead.</summary>
+    private static ServerToolResult ToolResult(string toolUseId, JsonElement content) => content.ValueKind switch
+    {
+        JsonValueKind.Array => new ServerToolResult(toolUseId, content.GetArrayLength(), null),
+        JsonValueKind.Object when content.TryGetProperty("error_code", out var code) => new ServerToolResult(toolUseId, 0, code.GetString() ?? "unavailable"),
+        JsonValueKind.Object => new ServerToolResult(toolUseId, 1, null),
+        _ => new ServerToolResult(toolUseId, 0, null),
     };
 
     private static WireEvent? Deserialize(ReadOnlySpan<byte> data) => JsonSerializer.Deserialize(data, WireJsonContext.Default.WireEvent);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CommandCenter.Services.Agents;
 
 namespace CommandCenter.Services.Anthropic;
 
@@ -9,7 +10,61 @@ internal sealed record WireRequest(
     int MaxTokens,
     IReadOnlyList<WireTextBlock>? System,
     IReadOnlyList<WireMessage> Messages,
-    bool Stream = true);
+    bool Stream = true)
+{
+    public WireThinking? Thinking { get; init; }
+    public WireOutputConfig? OutputConfig { get; init; }
+    public IReadOnlyList<WireTool>? Tools { get; init; }
+
+    /// <summary>The <c>anthropic-beta</c> header the request needs, if any; not part of the body.</summary>
+    [JsonIgnore]
+    public string? Beta { get; init; }
+
+    /// <summary>The call an agent makes: its model and prompt, with its thinking and tools as the agent's settings say.</summary>
+    public static WireRequest For(Agent agent, IReadOnlyList<WireTextBlock>? system, IReadOnlyList<WireMessage> messages, AnthropicOptions options)
+    {
+        List<WireTool> tools = [];
+        if (agent.WebSearch is { Enabled: true } search)
+        {
+            tools.Add(new WireTool(options.WebSearchTool, "web_search")
+            {
+                MaxUses = search.MaxUses, AllowedDomains = search.AllowedDomains, BlockedDomains = search.BlockedDomains,
+            });
+        }
+
+        if (agent.WebFetch is { Enabled: true })
+        {
+            tools.Add(new WireTool(options.WebFetchTool, "web_fetch"));
+        }
+
+        var thinking = agent.Thinking;
+        return new WireRequest(agent.Model, agent.MaxTokens, system, messages)
+        {
+            // Summarised thinking only when operators may see it: omitted thinking lets the answer start sooner.
+            Thinking = thinking switch
+            {
+                { Mode: ThinkingMode.Adaptive } => new WireThinking("adaptive", null, thinking.Show ? "summarized" : "omitted"),
+                { Mode: ThinkingMode.Budget } => new WireThinking("enabled", thinking.BudgetTokens, thinking.Show ? "summarized" : "omitted"),
+                _ => null,
+            },
+            OutputConfig = thinking is { Mode: ThinkingMode.Adaptive, Effort: { } effort } ? new WireOutputConfig(effort) : null,
+            Tools = tools.Count > 0 ? tools : null,
+            Beta = agent.WebFetch is { Enabled: true } && !string.IsNullOrEmpty(options.WebFetchBeta) ? options.WebFetchBeta : null,
+        };
+    }
+}
+
+internal sealed record WireThinking(string Type, int? BudgetTokens, string? Display);
+
+internal sealed record WireOutputConfig(string Effort);
+
+/// <summary>A server tool Anthropic runs itself (web search, web fetch): named by its versioned type.</summary>
+internal sealed record WireTool(string Type, string Name)
+{
+    public int? MaxUses { get; init; }
+    public IReadOnlyList<string>? AllowedDomains { get; init; }
+    public IReadOnlyList<string>? BlockedDomains { get; init; }
+}
 
 /// <summary>POST /v1/messages/count_tokens: a Messages request's prompt, without max_tokens or stream.</summary>
 internal sealed record WireCountRequest(string Model, IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages);
@@ -32,6 +87,8 @@ internal sealed record WireCacheControl(string Type = "ephemeral");
 internal sealed class WireEvent
 {
     public string? Type { get; init; }
+    public int? Index { get; init; }
+    public WireContentBlock? ContentBlock { get; init; }
     public WireMessageInfo? Message { get; init; }
     public WireDelta? Delta { get; init; }
     public WireUsage? Usage { get; init; }
@@ -49,7 +106,29 @@ internal sealed class WireDelta
 {
     public string? Type { get; init; }
     public string? Text { get; init; }
+    public string? Thinking { get; init; }
+    public string? PartialJson { get; init; }
+    public WireCitation? Citation { get; init; }
     public string? StopReason { get; init; }
+}
+
+/// <summary>The block a <c>content_block_start</c> opens: text, thinking, a server tool's call or its result.</summary>
+internal sealed class WireContentBlock
+{
+    public string? Type { get; init; }
+    public string? Id { get; init; }
+    public string? Name { get; init; }
+    public string? ToolUseId { get; init; }
+    /// <summary>A tool result's content: a list of results, one fetched page, or an error object.</summary>
+    public System.Text.Json.JsonElement Content { get; init; }
+}
+
+internal sealed class WireCitation
+{
+    public string? Type { get; init; }
+    public string? Url { get; init; }
+    public string? Title { get; init; }
+    public string? CitedText { get; init; }
 }
 
 internal sealed class WireUsage

@@ -48,6 +48,8 @@ public sealed partial class LiveReply
     private string? _stopReason;
     private string? _upstreamMessageId;
     private long? _firstTokenTimestamp;
+    // Server tool calls, by id, until their result comes.
+    private readonly Dictionary<string, (string Name, JsonElement Input)> _toolCalls = [];
 
     internal LiveReply(
         ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
@@ -80,6 +82,9 @@ public sealed partial class LiveReply
 
     /// <summary>The reply's telemetry activity (see <see cref="Telemetry.ReplyTelemetry"/>), ended with it.</summary>
     internal System.Diagnostics.Activity? Activity { get; init; }
+
+    /// <summary>The agent shows its thinking: thinking deltas become <see cref="ThinkingEvent"/>s. Otherwise none leaves the server.</summary>
+    internal bool ShowsThinking { get; init; }
 
     /// <summary>The registry runs this reply: it counts as live in the metrics until it closes.</summary>
     internal void Track()
@@ -283,6 +288,22 @@ public sealed partial class LiveReply
                         _text.Append(text.Text);
                         Append(new ChunkEvent(text.Text));
                         break;
+                    case ThinkingDelta thinking when ShowsThinking:
+                        Append(new ThinkingEvent(thinking.Text));
+                        break;
+                    case ServerToolCalled tool:
+                        var arguments = ToolInput(tool.InputJson);
+                        _toolCalls[tool.Id] = (tool.Name, arguments);
+                        Append(new ToolEvent(tool.Name, arguments, ToolEvent.Running));
+                        break;
+                    case ServerToolResult result when _toolCalls.Remove(result.ToolUseId, out var call):
+                        Append(result.ErrorCode is { } code
+                            ? new ToolEvent(call.Name, call.Input, ToolEvent.Failed, Error: code)
+                            : new ToolEvent(call.Name, call.Input, ToolEvent.Done, result.Results));
+                        break;
+                    case CitationDelta citation:
+                        Append(new CitationEvent(citation.Url, citation.Title, citation.CitedText));
+                        break;
                     case MessageStarted started:
                         _usage = _usage.Apply(started.Usage);
                         _upstreamMessageId = started.MessageId ?? _upstreamMessageId;
@@ -323,6 +344,20 @@ public sealed partial class LiveReply
                 OperationCanceledException => "Anthropic stopped sending before the reply was complete.",
                 _ => "The reply failed unexpectedly.",
             });
+        }
+    }
+
+    /// <summary>A tool call's input as Anthropic streamed it; an empty one is an empty object.</summary>
+    private static JsonElement ToolInput(string json)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(json.Length > 0 ? json : "{}");
+            return parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(json, StreamEventJsonContext.Default.String);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed partial class ReplyService(
     ReplyLimits limits,
     InstanceLease instance,
     IOptions<StreamingOptions> streaming,
+    IOptions<AnthropicOptions> anthropicOptions,
     TimeProvider clock,
     ILogger<ReplyService> logger,
     ILogger<LiveReply> replyLogger)
@@ -140,6 +141,7 @@ public sealed partial class ReplyService(
             var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
             {
                 Activity = activity,
+                ShowsThinking = plan.Request.Thinking is { Display: "summarized" },
             };
             live.Run(reply, reservation);
             return reply;
@@ -243,7 +245,7 @@ public sealed partial class ReplyService(
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now,
             apiKeyId, webSearch?.PerThousandRequests ?? 0m);
-        return new Plan(apiKey, new WireRequest(agent.Model, agent.MaxTokens, prompt.System, prompt.Messages), rows,
+        return new Plan(apiKey, WireRequest.For(agent, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price));
     }
 

@@ -32,6 +32,20 @@ public sealed record CostEvent(
 /// <summary>Anthropic's server tool requests of one reply, as its usage reported them.</summary>
 public sealed record ServerToolUse(int WebSearchRequests);
 
+/// <summary>Summarised thinking, sent only when the agent shows it.</summary>
+public sealed record ThinkingEvent(string Text) : StreamEvent;
+
+/// <summary>A server tool call: <c>running</c> once its input is known, then <c>done</c> (with how many results) or <c>failed</c> (with Anthropic's error code).</summary>
+public sealed record ToolEvent(string Name, System.Text.Json.JsonElement Input, string Status, int? Results = null, string? Error = null) : StreamEvent
+{
+    public const string Running = "running";
+    public const string Done = "done";
+    public const string Failed = "failed";
+}
+
+/// <summary>A source cited by the text that follows.</summary>
+public sealed record CitationEvent(string? Url, string? Title, string? CitedText) : StreamEvent;
+
 public sealed record DoneEvent : StreamEvent
 {
     public static readonly DoneEvent Instance = new();
@@ -47,6 +61,9 @@ public static class StreamEventNames
     {
         MetaEvent => "meta",
         ChunkEvent => "chunk",
+        ThinkingEvent => "thinking",
+        ToolEvent => "tool",
+        CitationEvent => "citation",
         CostEvent => "cost",
         DoneEvent => "done",
         ErrorEvent => "error",
@@ -58,6 +75,9 @@ public static class StreamEventNames
     {
         "meta" => typeof(MetaEvent),
         "chunk" => typeof(ChunkEvent),
+        "thinking" => typeof(ThinkingEvent),
+        "tool" => typeof(ToolEvent),
+        "citation" => typeof(CitationEvent),
         "cost" => typeof(CostEvent),
         "done" => typeof(DoneEvent),
         "error" => typeof(ErrorEvent),

@@ -16,6 +16,9 @@ public enum ChatMessageState
 public sealed class ChatMessage
 {
     private readonly StringBuilder _text = new();
+    private readonly StringBuilder _thinking = new();
+    private readonly List<ToolEvent> _tools = [];
+    private readonly List<CitationEvent> _citations = [];
     private string? _textCache;
 
     public ChatMessage(string role, string text = "", ChatMessageState state = ChatMessageState.Complete)
@@ -37,7 +40,53 @@ public sealed class ChatMessage
     /// <summary>Raised after each change, so that the one component showing this message can render it, and nothing else.</summary>
     public event Action? Changed;
 
+    private static void Touch(ChatMessage message)
+    {
+        message.Version++;
+        message.Changed?.Invoke();
+    }
+
     public string Text => _textCache ??= _text.ToString();
+
+    /// <summary>The summarised thinking the agent shows, as it streamed.</summary>
+    public string Thinking => _thinking.ToString();
+
+    /// <summary>Each server tool call, in its latest status.</summary>
+    public IReadOnlyList<ToolEvent> Tools => _tools;
+
+    /// <summary>The sources the reply cites, each once, numbered in order of first citation.</summary>
+    public IReadOnlyList<CitationEvent> Citations => _citations;
+
+    public void AppendThinking(string text)
+    {
+        _thinking.Append(text);
+        Touch(this);
+    }
+
+    /// <summary>A call's later status replaces its running one (calls are told in order, so the first running one of that tool).</summary>
+    public void SetTool(ToolEvent tool)
+    {
+        var running = tool.Status == ToolEvent.Running ? -1 : _tools.FindIndex(t => t.Name == tool.Name && t.Status == ToolEvent.Running);
+        if (running >= 0)
+        {
+            _tools[running] = tool;
+        }
+        else
+        {
+            _tools.Add(tool);
+        }
+
+        Touch(this);
+    }
+
+    public void AddCitation(CitationEvent citation)
+    {
+        if (!_citations.Any(c => c.Url == citation.Url))
+        {
+            _citations.Add(citation);
+            Touch(this);
+        }
+    }
 
     public void Append(string chunk)
     {

@@ -182,7 +182,7 @@ public sealed class AgentDialogTests : BunitContext
 
         await SaveAsync(cut);
 
-        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Support bot", null, "claude-haiku-4-5", "Be brief.", 2048, AgentStatus.Active));
+        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Support bot", null, "claude-haiku-4-5", "Be brief.", 2048, AgentStatus.Active, new(), new(), new()));
         var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5), Xunit.TestContext.Current.CancellationToken);
         result.ShouldNotBeNull();
         result.Canceled.ShouldBeFalse();
@@ -223,6 +223,27 @@ public sealed class AgentDialogTests : BunitContext
     }
 
     [Fact]
+    public async Task EditingAnAgentKeepsItsThinkingAndToolsAndShowsARefusedBudgetOnItsField()
+    {
+        var agent = new AgentView("agent-8", "Scout", "", "claude-sonnet-4-5", "Search first.", 4096, AgentStatus.Active, Now, Now,
+            new ThinkingSettings(ThinkingMode.Budget, null, 2048, Show: true), new WebSearchSettings(true, 3, ["docs.python.org"]), new WebFetchSettings(true));
+        _respond = _ => throw InvalidInputException.For("thinking.budgetTokens", "The thinking budget must be less than max tokens (4,096): thinking counts toward them.");
+        var (cut, _) = await ShowAsync(agent);
+        Field(cut, "agent-thinking-budget").GetAttribute("value").ShouldBe("2048");
+        Field(cut, "agent-web-search-max").GetAttribute("value").ShouldBe("3");
+        Field(cut, "agent-web-search-allowed").GetAttribute("value").ShouldBe("docs.python.org");
+
+        await SaveAsync(cut);
+
+        var saved = _saved.ShouldHaveSingleItem();
+        saved.Thinking.ShouldBe(new ThinkingSettings(ThinkingMode.Budget, null, 2048, Show: true));
+        (saved.WebSearch!.Enabled, saved.WebSearch.MaxUses, saved.WebSearch.BlockedDomains).ShouldBe((true, 3, null));
+        saved.WebSearch.AllowedDomains.ShouldBe(["docs.python.org"]);
+        saved.WebFetch.ShouldBe(new WebFetchSettings(true));
+        ErrorOf(cut, "agent-thinking-budget").ShouldBe("The thinking budget must be less than max tokens (4,096): thinking counts toward them.");
+    }
+
+    [Fact]
     public async Task EditingAnAgentStartsFromItsValuesAndSavesChanges()
     {
         var agent = new AgentView("agent-7", "Researcher", "Digs deep", "claude-sonnet-4-5", "Cite sources.", 4096, AgentStatus.Inactive, Now, Now);
@@ -233,7 +254,7 @@ public sealed class AgentDialogTests : BunitContext
         await TypeAsync(cut, "agent-max-tokens", "8000");
         await SaveAsync(cut);
 
-        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Researcher", "Digs deep", "claude-sonnet-4-5", "Cite sources.", 8000, AgentStatus.Inactive));
+        _saved.ShouldHaveSingleItem().ShouldBe(new AgentInput("Researcher", "Digs deep", "claude-sonnet-4-5", "Cite sources.", 8000, AgentStatus.Inactive, new(), new(), new()));
         (await dialog.Result.WaitAsync(TimeSpan.FromSeconds(5), Xunit.TestContext.Current.CancellationToken))!.Canceled.ShouldBeFalse();
     }
 

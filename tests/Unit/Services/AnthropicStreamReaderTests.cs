@@ -222,27 +222,39 @@ public sealed class AnthropicStreamReaderTests
     }
 
     [Theory]
-    [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me work out 2 + 2."}}""")]
     [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}}""")]
-    [InlineData("content_block_delta", """{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}}""")]
-    [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{"type":"char_location","cited_text":"x"}}}""")]
     [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"some_future_delta","text":"not a text delta"}}""")]
     [InlineData("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"seed text"}}""")]
     [InlineData("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":""}}""")]
-    [InlineData("content_block_stop", """{"type":"content_block_stop","index":0}""")]
+    [InlineData("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}}""")]
+    [InlineData("content_block_start", """{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}}}""")]
     [InlineData("ping", """{"type":"ping"}""")]
     [InlineData("some_future_event", """{"type":"some_future_event","delta":{"type":"text_delta","text":"not for us"}}""")]
     [InlineData("ping", "not even json")]
     [InlineData("some_future_event", "{ not json")]
-    public async Task EventsThatCarryNoReplyTextYieldNothing(string eventType, string data)
+    public async Task EventsThatCarryNothingForUsYieldNothing(string eventType, string data)
     {
         var stream = $"event: {eventType}\ndata: {data}\n\nevent: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n";
 
         (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["stop"]);
     }
 
+    [Theory]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me work out 2 + 2."}}""", "thinking [Let me work out 2 + 2.]")]
+    [InlineData("""{"type":"content_block_delta","index":3,"delta":{"type":"citations_delta","citation":{"type":"web_search_result_location","url":"https://example.com/a","title":"A","cited_text":"Quoted.","encrypted_index":"Eo8B"}}}""", "citation https://example.com/a [A] [Quoted.]")]
+    [InlineData("""{"type":"content_block_start","index":2,"content_block":{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01","content":[{"type":"web_search_result","url":"https://a"},{"type":"web_search_result","url":"https://b"}]}}""", "result srvtoolu_01 2 ")]
+    [InlineData("""{"type":"content_block_start","index":2,"content_block":{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01","content":{"type":"web_search_tool_result_error","error_code":"max_uses_exceeded"}}}""", "result srvtoolu_01 0 max_uses_exceeded")]
+    [InlineData("""{"type":"content_block_start","index":2,"content_block":{"type":"web_fetch_tool_result","tool_use_id":"srvtoolu_02","content":{"type":"web_fetch_result","url":"https://a","content":{}}}}""", "result srvtoolu_02 1 ")]
+    public async Task ThinkingToolResultsAndCitationsAreRead(string data, string expected)
+    {
+        var type = JsonDocument.Parse(data).RootElement.GetProperty("type").GetString();
+        var stream = $"event: {type}\ndata: {data}\n\n";
+
+        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe([expected]);
+    }
+
     [Fact]
-    public async Task NonTextDeltasWithoutAnEventLineYieldNothing()
+    public async Task NonTextDeltasWithoutAnEventLineAreReadByTheirType()
     {
         const string stream = """
             data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}}
@@ -256,7 +268,44 @@ public sealed class AnthropicStreamReaderTests
 
             """;
 
-        (await ReadAllAsync(Bytes(stream))).ShouldBeEmpty();
+        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["thinking [hmm]"]);
+    }
+
+    [Fact]
+    public async Task AServerToolCallIsToldOnceWholeWhenItsBlockClosesAndAClientToolCallNotAtAll()
+    {
+        const string stream = """
+            event: content_block_start
+            data: {"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use","id":"srvtoolu_01","name":"web_search","input":{}}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}
+
+            event: content_block_start
+            data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"query\": \"claude"}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"Paris\"}"}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" shannon\"}"}}
+
+            event: content_block_stop
+            data: {"type":"content_block_stop","index":2}
+
+            event: content_block_stop
+            data: {"type":"content_block_stop","index":1}
+
+            event: content_block_stop
+            data: {"type":"content_block_stop","index":0}
+
+
+            """;
+
+        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["""called srvtoolu_01 web_search {"query": "claude shannon"}"""]);
     }
 
     [Fact]
@@ -369,7 +418,6 @@ public sealed class AnthropicStreamReaderTests
     {
         AnthropicStreamReader.Parse("message_stop", "garbage"u8).ShouldBeSameAs(MessageStopped.Instance);
         AnthropicStreamReader.Parse("ping", "garbage"u8).ShouldBeNull();
-        AnthropicStreamReader.Parse("content_block_stop", "garbage"u8).ShouldBeNull();
     }
 
     [Fact]
@@ -446,6 +494,10 @@ public sealed class AnthropicStreamReaderTests
         MessageDelta d => $"delta {d.StopReason} {Describe(d.Usage)}",
         MessageStopped => "stop",
         StreamError x => $"error {x.ErrorType} {x.Message}",
+        ThinkingDelta t => $"thinking [{t.Text}]",
+        CitationDelta c => $"citation {c.Url} [{c.Title}] [{c.CitedText}]",
+        ServerToolCalled t => $"called {t.Id} {t.Name} {t.InputJson}",
+        ServerToolResult r => $"result {r.ToolUseId} {r.Results} {r.ErrorCode}",
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, "An event type this test does not know."),
     };
 

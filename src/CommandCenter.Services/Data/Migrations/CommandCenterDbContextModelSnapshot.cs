@@ -67,9 +67,21 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(20000)")
                         .HasColumnName("systemPrompt");
 
+                    b.Property<string>("Thinking")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("thinking");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updatedAt");
+
+                    b.Property<string>("WebFetch")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("webFetch");
+
+                    b.Property<string>("WebSearch")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("webSearch");
 
                     b.HasKey("Id");
 

@@ -1,0 +1,117 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace CommandCenter.Services.Agents;
+
+/// <summary>
+/// Extended thinking: <c>off</c>; <c>adaptive</c>, where Claude decides how much to think at an effort level (current
+/// models); or <c>budget</c>, a fixed number of thinking tokens (older models still take it). Thinking is billed as
+/// output whether or not operators see it; <see cref="Show"/> decides only whether its summary leaves the server.
+/// </summary>
+public sealed record ThinkingSettings(string? Mode = ThinkingMode.Off, string? Effort = null, int? BudgetTokens = null, bool Show = false)
+{
+    [JsonIgnore]
+    public bool IsOn => Mode is ThinkingMode.Adaptive or ThinkingMode.Budget;
+}
+
+public static class ThinkingMode
+{
+    public const string Off = "off";
+    public const string Adaptive = "adaptive";
+    public const string Budget = "budget";
+
+    public static readonly string[] All = [Off, Adaptive, Budget];
+
+    /// <summary>The effort levels adaptive thinking takes.</summary>
+    public static readonly string[] Efforts = ["low", "medium", "high", "max"];
+
+    /// <summary>Anthropic's smallest thinking budget.</summary>
+    public const int MinBudgetTokens = 1_024;
+}
+
+/// <summary>Anthropic's web search tool: searches are billed per 1,000 on top of tokens (priced from <c>tool_prices</c>).</summary>
+public sealed record WebSearchSettings(bool Enabled = false, int? MaxUses = null, IReadOnlyList<string>? AllowedDomains = null, IReadOnlyList<string>? BlockedDomains = null)
+{
+    public const int MaxMaxUses = 50;
+    public const int MaxDomains = 50;
+}
+
+/// <summary>Anthropic's web fetch tool: Claude reads the pages it is given or has found.</summary>
+public sealed record WebFetchSettings(bool Enabled = false);
+
+/// <summary>The rules an agent's tool settings follow, checked with the rest of <see cref="AgentInput"/>.</summary>
+internal static partial class AgentToolRules
+{
+    public static IEnumerable<ValidationResult> Check(ThinkingSettings? thinking, WebSearchSettings? webSearch, int maxTokens)
+    {
+        if (thinking is not null)
+        {
+            if (!ThinkingMode.All.Contains(thinking.Mode ?? ThinkingMode.Off))
+            {
+                yield return new ValidationResult("The thinking mode must be off, adaptive or budget.", ["thinking.mode"]);
+            }
+            else if (thinking.Mode == ThinkingMode.Adaptive && thinking.Effort is { } effort && !ThinkingMode.Efforts.Contains(effort))
+            {
+                yield return new ValidationResult("The thinking effort must be low, medium, high or max.", ["thinking.effort"]);
+            }
+            else if (thinking.Mode == ThinkingMode.Budget && thinking.BudgetTokens is null)
+            {
+                yield return new ValidationResult("A thinking budget needs budgetTokens.", ["thinking.budgetTokens"]);
+            }
+            else if (thinking.Mode == ThinkingMode.Budget && thinking.BudgetTokens < ThinkingMode.MinBudgetTokens)
+            {
+                yield return new ValidationResult($"The thinking budget is at least {ThinkingMode.MinBudgetTokens:N0} tokens.", ["thinking.budgetTokens"]);
+            }
+            else if (thinking.Mode == ThinkingMode.Budget && thinking.BudgetTokens >= maxTokens)
+            {
+                yield return new ValidationResult($"The thinking budget must be less than max tokens ({maxTokens:N0}): thinking counts toward them.", ["thinking.budgetTokens"]);
+            }
+        }
+
+        if (webSearch is { Enabled: true })
+        {
+            if (webSearch.MaxUses is < 1 or > WebSearchSettings.MaxMaxUses)
+            {
+                yield return new ValidationResult($"Max searches per reply must be between 1 and {WebSearchSettings.MaxMaxUses}.", ["webSearch.maxUses"]);
+            }
+
+            if (webSearch.AllowedDomains is { Count: > 0 } && webSearch.BlockedDomains is { Count: > 0 })
+            {
+                yield return new ValidationResult("Give allowed domains or blocked domains, not both.", ["webSearch.blockedDomains"]);
+            }
+
+            foreach (var (field, domains) in new (string, IReadOnlyList<string>?)[] { ("webSearch.allowedDomains", webSearch.AllowedDomains), ("webSearch.blockedDomains", webSearch.BlockedDomains) })
+            {
+                if (domains is { Count: > WebSearchSettings.MaxDomains })
+                {
+                    yield return new ValidationResult($"At most {WebSearchSettings.MaxDomains} domains.", [field]);
+                }
+                else if (domains?.FirstOrDefault(d => !Domain().IsMatch(d.Trim())) is { } bad)
+                {
+                    yield return new ValidationResult($"'{bad}' is not a domain such as example.com or docs.example.com/guide.", [field]);
+                }
+            }
+        }
+    }
+
+    /// <summary>What is stored: settings that are off become null, domains are trimmed and lower-cased.</summary>
+    public static (ThinkingSettings? Thinking, WebSearchSettings? WebSearch, WebFetchSettings? WebFetch) Normalize(
+        ThinkingSettings? thinking, WebSearchSettings? webSearch, WebFetchSettings? webFetch) =>
+    (
+        thinking is { IsOn: true } on
+            ? on with { Effort = on.Mode == ThinkingMode.Adaptive ? on.Effort ?? "medium" : null, BudgetTokens = on.Mode == ThinkingMode.Budget ? on.BudgetTokens : null }
+            : null,
+        webSearch is { Enabled: true } search
+            ? search with { AllowedDomains = Domains(search.AllowedDomains), BlockedDomains = Domains(search.BlockedDomains) }
+            : null,
+        webFetch is { Enabled: true } ? webFetch : null
+    );
+
+    private static string[]? Domains(IReadOnlyList<string>? domains) =>
+        domains is { Count: > 0 } ? [.. domains.Select(d => d.Trim().ToLowerInvariant()).Distinct()] : null;
+
+    // A host name, optionally with a path, as Anthropic's domain filters take it; no scheme.
+    [GeneratedRegex(@"^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/[^\s]*)?$")]
+    private static partial Regex Domain();
+}

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CommandCenter.E2E.Infrastructure;
+using CommandCenter.FakeAnthropic;
+
+namespace CommandCenter.E2E.Api;
+
+/// <summary>Agents that think, search and fetch: their settings, the request Anthropic gets, and the events a client sees.</summary>
+public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<CommandCenterApp>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly FakeWebSearch Search = new("claude shannon birth date",
+    [
+        new("https://en.wikipedia.org/wiki/Claude_Shannon", "Claude Shannon - Wikipedia", "Claude Elwood Shannon (April 30, 1916 – February 24, 2001)"),
+        new("https://www.britannica.com/biography/Claude-Shannon", "Claude Shannon | Britannica", "born April 30, 1916, Petoskey, Michigan"),
+    ]);
+
+    private async Task<string> AgentAsync(object settings, int maxTokens = 4096, string model = "claude-sonnet-4-5")
+    {
+        using var admin = await app.AdminAsync();
+        var body = JsonSerializer.SerializeToNode(new { name = $"Agent {Guid.NewGuid():N}", model, systemPrompt = "Be exact.", maxTokens })!.AsObject();
+        foreach (var (key, value) in JsonSerializer.SerializeToNode(settings)!.AsObject())
+        {
+            body[key] = value?.DeepClone();
+        }
+
+        var response = await admin.PostAsJsonAsync("/api/agents", body, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<(List<ReceivedEvent> Events, string Raw)> SendAsync(TestUser user, string agentId, string message = "When was Claude Shannon born?")
+    {
+        using var response = await user.SendAsync(agentId, message, ct: Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var raw = await response.Content.ReadAsStringAsync(Ct);
+        using var again = new HttpResponseMessage { Content = new StringContent(raw) };
+        return (await SseReader.ReadAllAsync(again, Ct), raw);
+    }
+
+    [Fact]
+    public async Task SettingsAreStoredNormalisedAndShownAndAnAgentWithoutThemHasThemOff()
+    {
+        var id = await AgentAsync(new
+        {
+            thinking = new { mode = "adaptive", effort = "high", show = true },
+            webSearch = new { enabled = true, maxUses = 3, allowedDomains = new[] { " Docs.Python.org ", "docs.python.org" } },
+            webFetch = new { enabled = true },
+        });
+        using var admin = await app.AdminAsync();
+
+        var agent = await admin.GetFromJsonAsync<JsonElement>($"/api/agents/{id}", Ct);
+        agent.GetProperty("thinking").GetRawText().ShouldBe("""{"mode":"adaptive","effort":"high","budgetTokens":null,"show":true}""");
+        agent.GetProperty("webSearch").GetProperty("allowedDomains").EnumerateArray().Select(d => d.GetString()).ShouldBe(["docs.python.org"]);
+        agent.GetProperty("webSearch").GetProperty("maxUses").GetInt32().ShouldBe(3);
+        agent.GetProperty("webFetch").GetProperty("enabled").GetBoolean().ShouldBeTrue();
+
+        var plain = await admin.GetFromJsonAsync<JsonElement>($"/api/agents/{await app.CreateAgentAsync()}", Ct);
+        plain.GetProperty("thinking").GetProperty("mode").GetString().ShouldBe("off");
+        plain.GetProperty("webSearch").GetProperty("enabled").GetBoolean().ShouldBeFalse();
+        plain.GetProperty("webFetch").GetProperty("enabled").GetBoolean().ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("""{"thinking":{"mode":"budget","budgetTokens":4096}}""", "thinking.budgetTokens", "less than max tokens")]
+    [InlineData("""{"thinking":{"mode":"budget","budgetTokens":512}}""", "thinking.budgetTokens", "at least 1,024")]
+    [InlineData("""{"thinking":{"mode":"budget"}}""", "thinking.budgetTokens", "needs budgetTokens")]
+    [InlineData("""{"thinking":{"mode":"sometimes"}}""", "thinking.mode", "off, adaptive or budget")]
+    [InlineData("""{"thinking":{"mode":"adaptive","effort":"extreme"}}""", "thinking.effort", "low, medium, high or max")]
+    [InlineData("""{"webSearch":{"enabled":true,"maxUses":0}}""", "webSearch.maxUses", "between 1 and 50")]
+    [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["a.com"],"blockedDomains":["b.com"]}}""", "webSearch.blockedDomains", "not both")]
+    [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["https://a.com"]}}""", "webSearch.allowedDomains", "is not a domain")]
+    public async Task AnInvalidCombinationIs400NamingTheFieldAndSavesNothing(string settings, string field, string error)
+    {
+        using var admin = await app.AdminAsync();
+        var name = $"Refused {Guid.NewGuid():N}";
+        var body = JsonSerializer.SerializeToNode(new { name, model = "claude-sonnet-4-5", systemPrompt = "x", maxTokens = 4096 })!.AsObject();
+        foreach (var (key, value) in System.Text.Json.Nodes.JsonNode.Parse(settings)!.AsObject())
+        {
+            body[key] = value?.DeepClone();
+        }
+
+        var response = await admin.PostAsJsonAsync("/api/agents", body, Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        problem.GetProperty("errors").GetProperty(field)[0].GetString()!.ShouldContain(error);
+        (await app.Database.QueryAsync("SELECT 1 FROM agents WHERE name = $1", name)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task TheRequestCarriesTheAgentsThinkingAndToolsAndAPlainAgentsCarriesNone()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Done."] });
+        var adaptive = await AgentAsync(new
+        {
+            thinking = new { mode = "adaptive", effort = "high", show = true },
+            webSearch = new { enabled = true, maxUses = 2, blockedDomains = new[] { "reddit.com" } },
+            webFetch = new { enabled = true },
+        });
+        var budget = await AgentAsync(new { thinking = new { mode = "budget", budgetTokens = 2048 } });
+        var plain = await app.CreateAgentAsync();
+        foreach (var agent in (string[])[adaptive, budget, plain])
+        {
+            await SendAsync(user, agent);
+        }
+
+        var requests = app.Fake.RequestsFor(user.ApiKey!);
+        var first = requests[0].Json;
+        first.GetProperty("thinking").GetRawText().ShouldBe("""{"type":"adaptive","display":"summarized"}""");
+        first.GetProperty("output_config").GetRawText().ShouldBe("""{"effort":"high"}""");
+        first.GetProperty("tools").GetRawText().ShouldBe(
+            """[{"type":"web_search_20250305","name":"web_search","max_uses":2,"blocked_domains":["reddit.com"]},{"type":"web_fetch_20250910","name":"web_fetch"}]""");
+        requests[0].Headers["anthropic-beta"].ShouldBe("web-fetch-2025-09-10");
+
+        requests[1].Json.GetProperty("thinking").GetRawText().ShouldBe("""{"type":"enabled","budget_tokens":2048,"display":"omitted"}""");
+        requests[1].Json.TryGetProperty("tools", out _).ShouldBeFalse();
+        requests[1].Headers.ContainsKey("anthropic-beta").ShouldBeFalse();
+
+        foreach (var field in (string[])["thinking", "output_config", "tools"])
+        {
+            requests[2].Json.TryGetProperty(field, out _).ShouldBeFalse(field);
+        }
+    }
+
+    [Fact]
+    public async Task ShownThinkingStreamsAsThinkingEventsBeforeTheText()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Four."], IncludeThinking = true, IncludeRedactedThinking = true });
+        var agent = await AgentAsync(new { thinking = new { mode = "adaptive", show = true } });
+
+        var (events, raw) = await SendAsync(user, agent);
+
+        events.Where(e => e.Type == "thinking").Select(e => e.Text).ShouldBe(["The user wants a reply.", " A short, friendly one will do."]);
+        events.FindIndex(e => e.Type == "thinking").ShouldBeLessThan(events.FindIndex(e => e.Type == "chunk"));
+        raw.ShouldNotContain("EqQBCgIYAhIM", customMessage: "a thinking signature never leaves the server");
+        raw.ShouldNotContain("EmwKAhgBEgy3va3pzix", customMessage: "redacted thinking never leaves the server");
+    }
+
+    [Fact]
+    public async Task HiddenThinkingSendsNothingOfItAndIsStillBilledAsOutput()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Four."], IncludeThinking = true, IncludeRedactedThinking = true, Usage = new FakeUsage(20, 400) });
+        var agent = await AgentAsync(new { thinking = new { mode = "budget", budgetTokens = 1024, show = false } });
+
+        var (events, raw) = await SendAsync(user, agent);
+
+        events.Select(e => e.Type).ShouldBe(["meta", "chunk", "cost", "done"]);
+        raw.ShouldNotContain("The user wants a reply");
+        raw.ShouldNotContain("EqQBCgIYAhIM");
+        var cost = events.Single(e => e.Type == "cost").Data;
+        cost.GetProperty("outputTokens").GetInt32().ShouldBe(400, "thinking tokens are output tokens");
+        cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.00606m); // 20 × $3 + 400 × $15 per million
+    }
+
+    [Fact]
+    public async Task AWebSearchStreamsItsCallItsResultAndItsSourcesAndItsFeeIsInTheCost()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario
+        {
+            Chunks = ["He was born ", "on April 30, 1916."], WebSearch = Search, Usage = new FakeUsage(1_000, 100, WebSearchRequests: 1),
+        });
+        var agent = await AgentAsync(new { webSearch = new { enabled = true } });
+
+        var (events, _) = await SendAsync(user, agent);
+
+        var tools = events.Where(e => e.Type == "tool").Select(e => e.Data.GetRawText()).ToList();
+        tools.ShouldBe(
+        [
+            """{"name":"web_search","input":{"query":"claude shannon birth date"},"status":"running","results":null,"error":null}""",
+            """{"name":"web_search","input":{"query":"claude shannon birth date"},"status":"done","results":2,"error":null}""",
+        ]);
+        var citations = events.Where(e => e.Type == "citation").Select(e => e.Data).ToList();
+        citations.Select(c => c.GetProperty("url").GetString()).ShouldBe(Search.Results.Select(r => r.Url));
+        citations[0].GetProperty("title").GetString().ShouldBe("Claude Shannon - Wikipedia");
+        citations[0].GetProperty("citedText").GetString().ShouldBe(Search.Results[0].CitedText);
+        string.Concat(events.Where(e => e.Type == "chunk").Select(e => e.Text)).ShouldBe("He was born on April 30, 1916.");
+
+        var cost = events.Single(e => e.Type == "cost").Data;
+        cost.GetProperty("serverToolUse").GetProperty("webSearchRequests").GetInt32().ShouldBe(1);
+        cost.GetProperty("toolFees").GetDecimal().ShouldBe(0.01m);
+        cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.0145m); // 1,000 × $3 + 100 × $15 per million, plus one search at $10 per 1,000
+        var trace = await app.TraceEndedAsync(events[0].Data.GetProperty("traceId").GetString()!);
+        trace["totalCost"].ShouldBe(0.0145m);
+    }
+
+    [Fact]
+    public async Task AFailedSearchAndAFetchAreToldWithTheirOutcome()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario
+        {
+            Chunks = ["Here is the page."],
+            WebSearch = Search with { ErrorCode = "max_uses_exceeded" },
+            WebFetch = new FakeWebFetch("https://example.com/paper.pdf", "A paper"),
+        });
+        var agent = await AgentAsync(new { webSearch = new { enabled = true }, webFetch = new { enabled = true } });
+
+        var (events, _) = await SendAsync(user, agent);
+
+        var tools = events.Where(e => e.Type == "tool").Select(e => e.Data).ToList();
+        tools.Select(t => (t.GetProperty("name").GetString(), t.GetProperty("status").GetString())).ShouldBe(
+            [("web_search", "running"), ("web_search", "failed"), ("web_fetch", "running"), ("web_fetch", "done")]);
+        tools[1].GetProperty("error").GetString().ShouldBe("max_uses_exceeded");
+        tools[3].GetProperty("input").GetProperty("url").GetString().ShouldBe("https://example.com/paper.pdf");
+        events.ShouldNotContain(e => e.Type == "citation");
+    }
+
+    [Theory]
+    [InlineData("refusal")]
+    [InlineData("model_context_window_exceeded")]
+    [InlineData("a_future_reason")]
+    public async Task AnyStopReasonReachesTheCostEventTheTraceAndTheStoredReplyWhichIsKept(string stopReason)
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["I can't help ", "with that."], StopReason = stopReason });
+
+        var (events, _) = await SendAsync(user, await app.CreateAgentAsync());
+
+        events.Single(e => e.Type == "cost").Data.GetProperty("stopReason").GetString().ShouldBe(stopReason);
+        events[^1].Type.ShouldBe("done");
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        await app.TraceEndedAsync(traceId);
+        (await app.Database.SingleAsync("SELECT \"stopReason\" FROM trace_sessions WHERE \"taskTraceId\" = $1", traceId))["stopReason"].ShouldBe(stopReason);
+        var reply = await app.Database.SingleAsync("SELECT status, content, \"stopReason\" FROM messages WHERE \"taskTraceId\" = $1 AND role = 'assistant'", traceId);
+        (reply["status"], reply["content"], reply["stopReason"]).ShouldBe(("complete", "I can't help with that.", stopReason));
+    }
+
+    [Fact]
+    public async Task ThreeTurnsWithThinkingAndSearchesSendBackOnlyTheTextOfEarlierReplies()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario
+        {
+            Chunks = ["Born 1916."], IncludeThinking = true, IncludeRedactedThinking = true, WebSearch = Search, Usage = new FakeUsage(50, 20, WebSearchRequests: 1),
+        });
+        var agent = await AgentAsync(new { thinking = new { mode = "budget", budgetTokens = 1024, show = true }, webSearch = new { enabled = true } });
+        var (first, _) = await SendAsync(user, agent, "When was Claude Shannon born?");
+        var conversationId = first[0].Data.GetProperty("conversationId").GetString()!;
+        foreach (var message in (string[])["And where?", "Thanks."])
+        {
+            using var response = await user.SendAsync(agent, message, conversationId, Ct);
+            (await SseReader.ReadAllAsync(response, Ct))[^1].Type.ShouldBe("done");
+        }
+
+        var third = app.Fake.RequestsFor(user.ApiKey!)[2].Json.GetProperty("messages");
+        third.EnumerateArray().Select(m => m.GetProperty("role").GetString()).ShouldBe(["user", "assistant", "user", "assistant", "user"]);
+        foreach (var reply in third.EnumerateArray().Where(m => m.GetProperty("role").GetString() == "assistant"))
+        {
+            // A thinking block's signature or a search result must not be sent back as if it were text; only the reply's text is.
+            reply.GetProperty("content").EnumerateArray().Select(b => b.GetProperty("type").GetString()).ShouldBe(["text"]);
+            reply.GetProperty("content")[0].GetProperty("text").GetString().ShouldBe("Born 1916.");
+        }
+    }
+}
