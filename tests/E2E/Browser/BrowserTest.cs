@@ -98,6 +98,15 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
         return (ui, user, agentName);
     }
 
+    /// <summary>The elements that reach past the screen's right edge, to name in a failure.</summary>
+    protected Task<string> WiderThanTheScreenAsync() => Page.EvaluateAsync<string>("""
+        () => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .slice(0, 8)
+            .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} right=${e.getBoundingClientRect().right}`)
+            .join('; ')
+        """);
+
     /// <summary>Saves a full-page screenshot under TestResults/screenshots and returns its path.</summary>
     protected async Task<string> ScreenshotAsync(string name, IPage? page = null)
     {

@@ -35,15 +35,6 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
         await ScreenshotAsync($"phone{path.Replace('/', '-')}");
     }
 
-    /// <summary>The elements that reach past the screen's right edge, to name in a failure.</summary>
-    private Task<string> WiderThanTheScreenAsync() => Page.EvaluateAsync<string>("""
-        () => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-            .slice(0, 8)
-            .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} right=${e.getBoundingClientRect().right}`)
-            .join('; ')
-        """);
-
     [Fact]
     public async Task OnAPhoneTheConversationsOpenOverTheChatAndCloseOnAChoice()
     {
