@@ -37,6 +37,9 @@ public sealed class ChatMessage
     public string? RetryText { get; init; }
     public int Version { get; private set; }
 
+    /// <summary>When the message was written (the reply: when it started).</summary>
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
     /// <summary>Raised after each change, so that the one component showing this message can render it, and nothing else.</summary>
     public event Action? Changed;
 
@@ -122,6 +125,7 @@ public sealed class ChatMessage
         })
         {
             RetryText = retryText,
+            CreatedAt = saved.CreatedAt,
             // A reply still being written has only the start's usage stored; its cost shows when it ends.
             Cost = saved.Role == MessageRole.Assistant && saved.Status != MessageStatus.Streaming && saved.Cost is { } cost
                 ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated,

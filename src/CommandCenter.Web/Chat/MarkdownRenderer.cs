@@ -20,7 +20,11 @@ internal sealed class MarkdownRenderer
 
     private readonly HtmlSanitizer _sanitizer = CreateSanitizer();
 
-    public string ToSafeHtml(string markdown) => _sanitizer.Sanitize(Markdown.ToHtml(markdown, _pipeline));
+    // Markdown's own HTML is disabled, so a <pre> can only be a code block: each gets a copy button (the page's script
+    // handles its click).
+    public string ToSafeHtml(string markdown) => _sanitizer.Sanitize(Markdown.ToHtml(markdown, _pipeline))
+        .Replace("<pre>", """<div class="cc-code"><button type="button" class="cc-copy-code" aria-label="Copy code">Copy</button><pre>""", StringComparison.Ordinal)
+        .Replace("</pre>", "</pre></div>", StringComparison.Ordinal);
 
     private static HtmlSanitizer CreateSanitizer()
     {
