@@ -19,3 +19,17 @@ public sealed record NewUser(
     /// <summary>Never the password, whoever logs this.</summary>
     public override string ToString() => $"NewUser {{ Email = {Email}, Role = {Role} }}";
 }
+
+/// <summary>An admin gives an account another role.</summary>
+public sealed record RoleChange(
+    [property: Required(ErrorMessage = "The role must be Admin or Operator."), RegularExpression(@"(?i)^\s*(Admin|Operator)\s*$", ErrorMessage = "The role must be Admin or Operator.")]
+    string? Role);
+
+/// <summary>An admin sets a new password for an account (its owner forgot it).</summary>
+public sealed record PasswordReset(
+    [property: Required(ErrorMessage = "A password is required."), MaxLength(NewUser.MaxPasswordLength, ErrorMessage = "A password is at most 128 characters."), StorableText]
+    string? Password)
+{
+    /// <summary>Never the password, whoever logs this.</summary>
+    public override string ToString() => "PasswordReset { }";
+}

@@ -100,5 +100,71 @@ public sealed class UserAccounts(IServiceScopeFactory scopes, IDbContextFactory<
         return new UserView(user.Id, user.Email ?? user.Id, roles.FirstOrDefault() ?? "", disabled);
     }
 
+    /// <summary>Gives the account one role instead of another; its sessions and tokens are re-checked (new security stamp). Null when there is no such user.</summary>
+    /// <exception cref="InvalidInputException">Not a role, or an admin taking the Admin role from their own account.</exception>
+    public async Task<UserView?> SetRoleAsync(string callerId, string userId, RoleChange change)
+    {
+        InvalidInputException.ThrowIfInvalid(change);
+        var role = Roles.All.First(r => string.Equals(r, change.Role!.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (userId == callerId && role != Roles.Admin)
+        {
+            // Otherwise the last administrator could leave nobody to administer.
+            throw InvalidInputException.For("role", "You cannot take the Admin role from your own account.");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        if (await users.FindByIdAsync(userId) is not { } user)
+        {
+            return null;
+        }
+
+        var current = await users.GetRolesAsync(user);
+        if (!current.SequenceEqual([role]))
+        {
+            Check(await users.RemoveFromRolesAsync(user, current), userId);
+            Check(await users.AddToRoleAsync(user, role), userId);
+            Check(await users.UpdateSecurityStampAsync(user), userId);
+            cache.Evict(ShortCache.SignIn(userId));
+        }
+
+        return new UserView(user.Id, user.Email ?? user.Id, role, IsDisabled(user.LockoutEnd));
+    }
+
+    /// <summary>
+    /// Sets a new password (Identity's rules apply) and ends the account's sessions and tokens, whoever held them.
+    /// False when there is no such user.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The password breaks a rule; nothing changed.</exception>
+    public async Task<bool> ResetPasswordAsync(string userId, PasswordReset reset)
+    {
+        InvalidInputException.ThrowIfInvalid(reset);
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        if (await users.FindByIdAsync(userId) is not { } user)
+        {
+            return false;
+        }
+
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var result = await users.ResetPasswordAsync(user, token, reset.Password!);
+        if (!result.Succeeded)
+        {
+            throw new InvalidInputException(new Dictionary<string, string[]> { ["password"] = [.. result.Errors.Select(e => e.Description)] });
+        }
+
+        await users.ResetAccessFailedCountAsync(user);
+        cache.Evict(ShortCache.SignIn(userId));
+        return true;
+    }
+
+    private static void Check(IdentityResult result, string userId)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not update user {userId}: {string.Join(" ", result.Errors.Select(e => e.Description))}");
+        }
+    }
+
     private bool IsDisabled(DateTimeOffset? lockoutEnd) => lockoutEnd is { } end && end > clock.GetUtcNow().AddYears(100);
 }
