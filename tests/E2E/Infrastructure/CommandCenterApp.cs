@@ -261,6 +261,30 @@ public sealed record TestUser(string Id, string Email, string Password, string? 
         return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary>
+    /// Comes back for a reply after the events <paramref name="before"/> (its connection was cut), lets the held upstream
+    /// go on once the chunk <paramref name="releaseAt"/> has been replayed, and returns every event, before and after.
+    /// </summary>
+    public async Task<List<ReceivedEvent>> ResumeAndReleaseAsync(List<ReceivedEvent> before, string releaseAt, TaskCompletionSource release, CancellationToken ct = default)
+    {
+        using var resumed = await ResumeAsync(before[0].Data.GetProperty("messageId").GetString()!, lastEventId: before[^1].Id, ct: ct);
+        resumed.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        resumed.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var all = new List<ReceivedEvent>(before);
+        await foreach (var e in SseReader.ReadAsync(resumed, ct))
+        {
+            all.Add(e);
+            if (e.Type == "chunk" && e.Text == releaseAt)
+            {
+                // Everything written so far was replayed; what follows comes live.
+                release.SetResult();
+            }
+        }
+
+        all.Select(e => e.Id).ShouldBe(Enumerable.Range(1, all.Count).Select(i => (long)i), "no event is skipped or repeated");
+        return all;
+    }
+
     /// <summary><c>POST /api/command-center/messages/{id}/stop</c>.</summary>
     public Task<HttpResponseMessage> StopAsync(string messageId, CancellationToken ct = default) =>
         Client.PostAsync($"/api/command-center/messages/{messageId}/stop", null, ct);
