@@ -76,6 +76,38 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
     }
 
     [Fact]
+    public async Task AnAdminMakesAnAgentThatThinksAndSearchesAndABudgetAboveMaxTokensIsRefusedOnItsField()
+    {
+        var ui = new CommandCenterPage(Page);
+        await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
+        await ui.GotoAsync("/agents");
+        await Page.GetByTestId("new-agent").ClickAsync();
+        var name = $"Scout {Guid.NewGuid():N}"[..20];
+        await Page.GetByTestId("agent-name").FillAsync(name);
+        await Page.GetByTestId("agent-model").ClickAsync();
+        await Page.GetByRole(AriaRole.Option).Filter(new() { HasText = "claude-sonnet-4-5" }).ClickAsync();
+        await Page.GetByTestId("agent-max-tokens").FillAsync("2000");
+        await Page.GetByTestId("agent-thinking-mode").ClickAsync();
+        await Page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Token budget" }).ClickAsync();
+        await Page.GetByTestId("agent-thinking-budget").FillAsync("4000");
+        await Page.GetByTestId("agent-thinking-show").ClickAsync();
+        await Page.GetByTestId("agent-web-search").ClickAsync();
+        await Page.GetByTestId("agent-web-search-max").FillAsync("3");
+        await Page.GetByTestId("agent-web-search-allowed").FillAsync("docs.python.org, Example.com");
+        await Page.GetByTestId("agent-save").ClickAsync();
+        await Expect(Page.GetByTestId("agent-form")).ToContainTextAsync("The thinking budget must be less than max tokens (2,000)");
+        await ScreenshotAsync("agent-dialog-tools-refused");
+
+        await Page.GetByTestId("agent-thinking-budget").FillAsync("1024");
+        await Page.GetByTestId("agent-save").ClickAsync();
+        await Expect(Page.GetByTestId("agents-grid")).ToContainTextAsync(name);
+        var stored = await App.Database.SingleAsync("SELECT thinking::text AS thinking, \"webSearch\"::text AS search FROM agents WHERE name = $1", name);
+        ((string)stored["thinking"]!).ShouldContain("\"budgetTokens\": 1024");
+        ((string)stored["thinking"]!).ShouldContain("\"show\": true");
+        ((string)stored["search"]!).ShouldContain("\"allowedDomains\": [\"docs.python.org\", \"example.com\"]");
+    }
+
+    [Fact]
     public async Task ARefusalIsExplainedAndTheReplyKept()
     {
         var (ui, user) = await SignInWithToolAgentAsync(new FakeScenario { Chunks = ["I can't help with that."], StopReason = "refusal" });
