@@ -87,7 +87,7 @@ internal static partial class AgentToolRules
                 {
                     yield return new ValidationResult($"At most {WebSearchSettings.MaxDomains} domains.", [field]);
                 }
-                else if (domains?.FirstOrDefault(d => !Domain().IsMatch(d.Trim())) is { } bad)
+                else if (domains?.Where(d => d is null || !Domain().IsMatch(d.Trim())).Take(1).ToList() is [var bad])
                 {
                     yield return new ValidationResult($"'{bad}' is not a domain such as example.com or docs.example.com/guide.", [field]);
                 }
@@ -108,8 +108,9 @@ internal static partial class AgentToolRules
         webFetch is { Enabled: true } ? webFetch : null
     );
 
+    // Host names are case-insensitive; a path after one is not.
     private static string[]? Domains(IReadOnlyList<string>? domains) =>
-        domains is { Count: > 0 } ? [.. domains.Select(d => d.Trim().ToLowerInvariant()).Distinct()] : null;
+        domains is { Count: > 0 } ? [.. domains.Select(d => d.Trim()).Select(d => d.IndexOf('/') is var slash and >= 0 ? d[..slash].ToLowerInvariant() + d[slash..] : d.ToLowerInvariant()).Distinct()] : null;
 
     // A host name, optionally with a path, as Anthropic's domain filters take it; no scheme.
     [GeneratedRegex(@"^(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/[^\s]*)?$")]

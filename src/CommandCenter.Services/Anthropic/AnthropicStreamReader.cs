@@ -77,7 +77,8 @@ internal static class AnthropicStreamReader
     private static ServerToolResult ToolResult(string toolUseId, JsonElement content) => content.ValueKind switch
     {
         JsonValueKind.Array => new ServerToolResult(toolUseId, content.GetArrayLength(), null),
-        JsonValueKind.Object when content.TryGetProperty("error_code", out var code) => new ServerToolResult(toolUseId, 0, code.GetString() ?? "unavailable"),
+        JsonValueKind.Object when content.TryGetProperty("error_code", out var code) =>
+            new ServerToolResult(toolUseId, 0, code.ValueKind == JsonValueKind.String ? code.GetString()! : "unavailable"),
         JsonValueKind.Object => new ServerToolResult(toolUseId, 1, null),
         _ => new ServerToolResult(toolUseId, 0, null),
     };

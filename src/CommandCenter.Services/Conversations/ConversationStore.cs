@@ -12,7 +12,7 @@ public sealed record ConversationSummary(
 public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
-    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m);
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -105,7 +105,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                 : 0m;
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }

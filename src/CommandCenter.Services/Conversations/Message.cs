@@ -20,9 +20,17 @@ public sealed class Message
     public bool CostEstimated { get; set; }
     public string? StopReason { get; set; }
     public string? Error { get; set; }
+    /// <summary>What the reply did besides writing: its shown thinking, tool calls and sources; null when nothing.</summary>
+    public ReplyActivity? Activity { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; set; }
 }
+
+/// <summary>
+/// A reply's thinking (only when its agent showed it), its server tool calls as they ended, and the sources it cited:
+/// kept so a reloaded conversation shows them. Never sent upstream again: later turns send the text only.
+/// </summary>
+public sealed record ReplyActivity(string? Thinking, IReadOnlyList<Streaming.ToolEvent> Tools, IReadOnlyList<Streaming.CitationEvent> Citations);
 
 public static class MessageRole
 {

@@ -48,8 +48,11 @@ public sealed partial class LiveReply
     private string? _stopReason;
     private string? _upstreamMessageId;
     private long? _firstTokenTimestamp;
-    // Server tool calls, by id, until their result comes.
-    private readonly Dictionary<string, (string Name, JsonElement Input)> _toolCalls = [];
+    // Server tool calls, by id, until their result comes; and what the reply did, to store with it.
+    private readonly Dictionary<string, (string Name, JsonElement Input, int Index)> _toolCalls = [];
+    private readonly StringBuilder _thinking = new();
+    private readonly List<ToolEvent> _tools = [];
+    private readonly List<CitationEvent> _citations = [];
 
     internal LiveReply(
         ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
@@ -289,20 +292,29 @@ public sealed partial class LiveReply
                         Append(new ChunkEvent(text.Text));
                         break;
                     case ThinkingDelta thinking when ShowsThinking:
+                        _thinking.Append(thinking.Text);
                         Append(new ThinkingEvent(thinking.Text));
                         break;
                     case ServerToolCalled tool:
                         var arguments = ToolInput(tool.InputJson);
-                        _toolCalls[tool.Id] = (tool.Name, arguments);
-                        Append(new ToolEvent(tool.Name, arguments, ToolEvent.Running));
+                        _toolCalls[tool.Id] = (tool.Name, arguments, _tools.Count);
+                        _tools.Add(new ToolEvent(tool.Name, arguments, ToolEvent.Running));
+                        Append(_tools[^1]);
                         break;
                     case ServerToolResult result when _toolCalls.Remove(result.ToolUseId, out var call):
-                        Append(result.ErrorCode is { } code
+                        _tools[call.Index] = result.ErrorCode is { } code
                             ? new ToolEvent(call.Name, call.Input, ToolEvent.Failed, Error: code)
-                            : new ToolEvent(call.Name, call.Input, ToolEvent.Done, result.Results));
+                            : new ToolEvent(call.Name, call.Input, ToolEvent.Done, result.Results);
+                        Append(_tools[call.Index]);
                         break;
                     case CitationDelta citation:
-                        Append(new CitationEvent(citation.Url, citation.Title, citation.CitedText));
+                        var source = new CitationEvent(citation.Url, citation.Title, citation.CitedText);
+                        if (!_citations.Exists(c => c.Url == source.Url))
+                        {
+                            _citations.Add(source);
+                        }
+
+                        Append(source);
                         break;
                     case MessageStarted started:
                         _usage = _usage.Apply(started.Usage);
@@ -378,6 +390,9 @@ public sealed partial class LiveReply
         return new ReplySnapshot(outcome, _usage)
         {
             Text = _text.ToString(),
+            Activity = _thinking.Length > 0 || _tools.Count > 0 || _citations.Count > 0
+                ? new Conversations.ReplyActivity(_thinking.Length > 0 ? _thinking.ToString() : null, [.. _tools], [.. _citations])
+                : null,
             StopReason = _stopReason,
             Error = error,
             UpstreamRequestId = _upstream.RequestId,

@@ -14,7 +14,11 @@ namespace CommandCenter.Services.Streaming;
 /// <summary>A reply running on another instance, as this one follows it.</summary>
 /// <param name="LastEventId">The number of its last event when the instance running it answered.</param>
 /// <param name="Events">The events after the one asked for, then the rest live; they end with the reply, or when that instance goes quiet.</param>
-public sealed record RemoteReply(long LastEventId, IAsyncEnumerable<ReplyEvent> Events);
+/// <param name="Abandon">Stops the relay if <paramref name="Events"/> is never read to its end (the client left first); harmless after.</param>
+public sealed record RemoteReply(long LastEventId, IAsyncEnumerable<ReplyEvent> Events, Func<ValueTask> Abandon) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Abandon();
+}
 
 /// <summary>How a stop sent to another instance went.</summary>
 /// <param name="Status">The reply message's status when the instance running it answered.</param>
@@ -38,8 +42,9 @@ public sealed partial class ReplyRelay(
 
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
-    // NOTIFY payloads must stay under 8,000 bytes: an event's JSON longer than this is sent in pieces.
-    private const int PieceLength = 3000;
+    // NOTIFY payloads must stay under 8,000 bytes: an event's JSON longer than this is sent in pieces. Its JSON is ASCII
+    // (non-ASCII is escaped), and escaped once more inside the notification at most six bytes a character.
+    private const int PieceLength = 1000;
 
     private readonly ConcurrentDictionary<string, Channel<RelayMessage>> _answers = new(); // requests of ours, by request id
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _relays = new(); // relays we run, by request id
@@ -55,7 +60,8 @@ public sealed partial class ReplyRelay(
             await SendAsync(new RelayMessage(RelayKind.Watch, request) { OwnerId = ownerId, MessageId = messageId, After = after }, ct);
             if (await FirstAnswerAsync(answers, ct) is not { Kind: RelayKind.Accept } accepted)
             {
-                _answers.TryRemove(request, out _);
+                // Nobody has it; or its instance answers too late, and is told to stop.
+                await AbandonAsync(request);
                 return null;
             }
 
@@ -63,10 +69,10 @@ public sealed partial class ReplyRelay(
             {
                 // Nothing is relayed for an event that does not exist yet; the caller refuses the request.
                 _answers.TryRemove(request, out _);
-                return new RemoteReply(accepted.LastEventId, AsyncEnumerable.Empty<ReplyEvent>());
+                return new RemoteReply(accepted.LastEventId, AsyncEnumerable.Empty<ReplyEvent>(), () => ValueTask.CompletedTask);
             }
 
-            return new RemoteReply(accepted.LastEventId, FollowAsync(request, answers));
+            return new RemoteReply(accepted.LastEventId, FollowAsync(request, answers), () => AbandonAsync(request));
         }
         catch
         {
@@ -166,12 +172,24 @@ public sealed partial class ReplyRelay(
         }
         finally
         {
-            _answers.TryRemove(request, out _);
-            if (!ended)
+            if (ended)
+            {
+                _answers.TryRemove(request, out _);
+            }
+            else
             {
                 // The client left first: the instance running the reply stops relaying (the reply goes on).
-                _ = SendQuietlyAsync(new RelayMessage(RelayKind.Unwatch, request));
+                await AbandonAsync(request);
             }
+        }
+    }
+
+    /// <summary>Forgets a request of ours and tells the instance relaying it to stop; once only.</summary>
+    private async ValueTask AbandonAsync(string request)
+    {
+        if (_answers.TryRemove(request, out _))
+        {
+            await SendQuietlyAsync(new RelayMessage(RelayKind.Unwatch, request));
         }
     }
 
@@ -217,8 +235,9 @@ public sealed partial class ReplyRelay(
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await db.Database.OpenConnectionAsync(ct);
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            await SendAsync(connection, new RelayMessage(RelayKind.Accept, request) { LastEventId = reply.LastEventId }, ct);
-            if (after > reply.LastEventId)
+            var last = reply.LastEventId;
+            await SendAsync(connection, new RelayMessage(RelayKind.Accept, request) { LastEventId = last }, ct);
+            if (after > last)
             {
                 return; // The follower refuses the request: there is no such event yet.
             }
@@ -231,12 +250,7 @@ public sealed partial class ReplyRelay(
                 while (true)
                 {
                     next = events.MoveNextAsync().AsTask();
-                    while (await Task.WhenAny(next, Task.Delay(options.Value.HeartbeatInterval, ct)) != next)
-                    {
-                        await SendAsync(connection, new RelayMessage(RelayKind.Ping, request), ct);
-                    }
-
-                    if (!await next)
+                    if (!await PingWhileSilentAsync(next, connection, request, ct))
                     {
                         break;
                     }
@@ -280,6 +294,22 @@ public sealed partial class ReplyRelay(
         }
     }
 
+    /// <summary>The next event's arrival; a ping each heartbeat until then, so the follower knows this instance is alive.</summary>
+    private async Task<bool> PingWhileSilentAsync(Task<bool> next, NpgsqlConnection connection, string request, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await next.WaitAsync(options.Value.HeartbeatInterval, ct);
+            }
+            catch (TimeoutException)
+            {
+                await SendAsync(connection, new RelayMessage(RelayKind.Ping, request), ct);
+            }
+        }
+    }
+
     private async Task StopHereAsync(string request, LiveReply reply)
     {
         try
@@ -309,7 +339,7 @@ public sealed partial class ReplyRelay(
         await SendAsync((NpgsqlConnection)db.Database.GetDbConnection(), message, ct);
     }
 
-    private async Task SendQuietlyAsync(RelayMessage message)
+    private async ValueTask SendQuietlyAsync(RelayMessage message)
     {
         try
         {

@@ -20,6 +20,7 @@ internal enum ReplyOutcome
 internal sealed record ReplySnapshot(ReplyOutcome Outcome, TokenUsage Usage)
 {
     public string Text { get; init; } = "";
+    public Conversations.ReplyActivity? Activity { get; init; }
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     public int? UpstreamStatus { get; init; }
@@ -138,6 +139,7 @@ internal sealed class ReplyRows
         Session.CompletedAt = ended ? now : null;
 
         Reply.Content = Storable(snapshot.Text);
+        Reply.Activity = snapshot.Activity;
         Reply.Status = replyStatus;
         Reply.InputTokens = usage.InputTokens;
         Reply.OutputTokens = usage.OutputTokens;

@@ -20,6 +20,7 @@ public sealed class ChatMessage
     private readonly List<ToolEvent> _tools = [];
     private readonly List<CitationEvent> _citations = [];
     private string? _textCache;
+    private string? _thinkingCache;
 
     public ChatMessage(string role, string text = "", ChatMessageState state = ChatMessageState.Complete)
     {
@@ -52,7 +53,7 @@ public sealed class ChatMessage
     public string Text => _textCache ??= _text.ToString();
 
     /// <summary>The summarised thinking the agent shows, as it streamed.</summary>
-    public string Thinking => _thinking.ToString();
+    public string Thinking => _thinkingCache ??= _thinking.ToString();
 
     /// <summary>Each server tool call, in its latest status.</summary>
     public IReadOnlyList<ToolEvent> Tools => _tools;
@@ -63,6 +64,7 @@ public sealed class ChatMessage
     public void AppendThinking(string text)
     {
         _thinking.Append(text);
+        _thinkingCache = null;
         Touch(this);
     }
 
@@ -84,7 +86,7 @@ public sealed class ChatMessage
 
     public void AddCitation(CitationEvent citation)
     {
-        if (!_citations.Any(c => c.Url == citation.Url))
+        if (citation.Url is null || !_citations.Any(c => c.Url == citation.Url))
         {
             _citations.Add(citation);
             Touch(this);
@@ -114,8 +116,21 @@ public sealed class ChatMessage
         Changed?.Invoke();
     }
 
-    /// <summary>A message loaded from the conversation's history.</summary>
-    public static ChatMessage From(MessageView saved, string? retryText) =>
+    /// <summary>A message loaded from the conversation's history, with what its reply did.</summary>
+    public static ChatMessage From(MessageView saved, string? retryText)
+    {
+        var message = Loaded(saved, retryText);
+        if (saved.Activity is { } activity)
+        {
+            message._thinking.Append(activity.Thinking);
+            message._tools.AddRange(activity.Tools);
+            message._citations.AddRange(activity.Citations);
+        }
+
+        return message;
+    }
+
+    private static ChatMessage Loaded(MessageView saved, string? retryText) =>
         new(saved.Role, saved.Content, saved.Status switch
         {
             MessageStatus.Stopped => ChatMessageState.Stopped,

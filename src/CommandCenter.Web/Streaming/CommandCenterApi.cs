@@ -67,11 +67,11 @@ internal static class CommandCenterApi
             from = after ?? 0;
         }
 
-        var (lastId, events) = live.Find(user.UserId(), messageId) is { } reply
-            ? (reply.LastEventId, reply.WatchAsync(from))
-            : await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct) && await relay.WatchAsync(user.UserId(), messageId, from, ct) is { } remote
-                ? (remote.LastEventId, remote.Events)
-                : (-1, null);
+        var (lastId, events, remote) = live.Find(user.UserId(), messageId) is { } reply
+            ? (reply.LastEventId, reply.WatchAsync(from), null)
+            : await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct) && await relay.WatchAsync(user.UserId(), messageId, from, ct) is { } elsewhere
+                ? (elsewhere.LastEventId, elsewhere.Events, elsewhere)
+                : (-1, null, null);
         if (events is null)
         {
             return await NotLiveAsync(messageId, user, conversations, options, ct);
@@ -82,7 +82,7 @@ internal static class CommandCenterApi
             throw InvalidInputException.For(lastEventId is null ? "after" : "Last-Event-ID", $"This reply has no event {from} yet; its last is {lastId}.");
         }
 
-        return new ServerSentEventsStreamResult(events, options.Value.HeartbeatInterval);
+        return new ServerSentEventsStreamResult(events, options.Value.HeartbeatInterval) { Owner = remote };
     }
 
     /// <summary>

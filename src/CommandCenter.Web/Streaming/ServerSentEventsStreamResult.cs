@@ -18,8 +18,12 @@ internal sealed class ServerSentEventsStreamResult(IAsyncEnumerable<ReplyEvent> 
 {
     private static readonly byte[] Heartbeat = ": keep-alive\n\n"u8.ToArray();
 
+    /// <summary>Disposed when the response ends, however it ends: a relay from another instance must stop with it.</summary>
+    public IAsyncDisposable? Owner { get; init; }
+
     public async Task ExecuteAsync(HttpContext http)
     {
+        await using var owner = Owner;
         var response = http.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";

@@ -46,14 +46,14 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         var id = await AgentAsync(new
         {
             thinking = new { mode = "adaptive", effort = "high", show = true },
-            webSearch = new { enabled = true, maxUses = 3, allowedDomains = new[] { " Docs.Python.org ", "docs.python.org" } },
+            webSearch = new { enabled = true, maxUses = 3, allowedDomains = new[] { " Docs.Python.org ", "docs.python.org", "Example.com/Guide" } },
             webFetch = new { enabled = true },
         });
         using var admin = await app.AdminAsync();
 
         var agent = await admin.GetFromJsonAsync<JsonElement>($"/api/agents/{id}", Ct);
         agent.GetProperty("thinking").GetRawText().ShouldBe("""{"mode":"adaptive","effort":"high","budgetTokens":null,"show":true}""");
-        agent.GetProperty("webSearch").GetProperty("allowedDomains").EnumerateArray().Select(d => d.GetString()).ShouldBe(["docs.python.org"]);
+        agent.GetProperty("webSearch").GetProperty("allowedDomains").EnumerateArray().Select(d => d.GetString()).ShouldBe(["docs.python.org", "example.com/Guide"]);
         agent.GetProperty("webSearch").GetProperty("maxUses").GetInt32().ShouldBe(3);
         agent.GetProperty("webFetch").GetProperty("enabled").GetBoolean().ShouldBeTrue();
 
@@ -72,6 +72,7 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
     [InlineData("""{"webSearch":{"enabled":true,"maxUses":0}}""", "webSearch.maxUses", "between 1 and 50")]
     [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["a.com"],"blockedDomains":["b.com"]}}""", "webSearch.blockedDomains", "not both")]
     [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["https://a.com"]}}""", "webSearch.allowedDomains", "is not a domain")]
+    [InlineData("""{"webSearch":{"enabled":true,"blockedDomains":[null]}}""", "webSearch.blockedDomains", "is not a domain")]
     public async Task AnInvalidCombinationIs400NamingTheFieldAndSavesNothing(string settings, string field, string error)
     {
         using var admin = await app.AdminAsync();
@@ -137,6 +138,14 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         events.FindIndex(e => e.Type == "thinking").ShouldBeLessThan(events.FindIndex(e => e.Type == "chunk"));
         raw.ShouldNotContain("EqQBCgIYAhIM", customMessage: "a thinking signature never leaves the server");
         raw.ShouldNotContain("EmwKAhgBEgy3va3pzix", customMessage: "redacted thinking never leaves the server");
+        (await StoredReplyAsync(user, events)).GetProperty("activity").GetProperty("thinking").GetString().ShouldBe("The user wants a reply. A short, friendly one will do.");
+    }
+
+    /// <summary>The reply as <c>GET /api/conversations/{id}</c> gives it back, as a reloaded page shows it.</summary>
+    private static async Task<JsonElement> StoredReplyAsync(TestUser user, List<ReceivedEvent> events)
+    {
+        var conversation = await user.Client.GetFromJsonAsync<JsonElement>($"/api/conversations/{events[0].Data.GetProperty("conversationId").GetString()}", Ct);
+        return conversation.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetString() == events[0].Data.GetProperty("messageId").GetString());
     }
 
     [Fact]
@@ -153,6 +162,7 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         var cost = events.Single(e => e.Type == "cost").Data;
         cost.GetProperty("outputTokens").GetInt32().ShouldBe(400, "thinking tokens are output tokens");
         cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.00606m); // 20 × $3 + 400 × $15 per million
+        (await StoredReplyAsync(user, events)).GetProperty("activity").ValueKind.ShouldBe(JsonValueKind.Null, "hidden thinking is not stored either");
     }
 
     [Fact]
@@ -184,6 +194,11 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.0145m); // 1,000 × $3 + 100 × $15 per million, plus one search at $10 per 1,000
         var trace = await app.TraceEndedAsync(events[0].Data.GetProperty("traceId").GetString()!);
         trace["totalCost"].ShouldBe(0.0145m);
+
+        // Kept with the reply, as it ended: the search done, each source once.
+        var activity = (await StoredReplyAsync(user, events)).GetProperty("activity");
+        activity.GetProperty("tools").EnumerateArray().Select(t => t.GetRawText()).ShouldBe([tools[1]]);
+        activity.GetProperty("citations").EnumerateArray().Select(c => c.GetProperty("url").GetString()).ShouldBe(Search.Results.Select(r => r.Url));
     }
 
     [Fact]

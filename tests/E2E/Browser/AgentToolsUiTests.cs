@@ -70,6 +70,15 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         await Expect(reply.GetByTestId("tool-fees")).ToHaveTextAsync("1 search $0.010000");
         await ScreenshotAsync("agent-tools-complete");
 
+        // A reload shows the same, from the stored reply.
+        await Page.ReloadAsync();
+        await ui.WaitUntilInteractiveAsync();
+        reply = ui.Replies.Last;
+        await Expect(reply.GetByTestId("thinking")).ToContainTextAsync("The user wants a reply.");
+        await Expect(reply.GetByTestId("thinking")).Not.ToHaveAttributeAsync("open", "");
+        await Expect(reply.GetByTestId("tool-chip")).ToHaveTextAsync("Searched: claude shannon birth date · 2 results");
+        await Expect(reply.GetByTestId("citation")).ToHaveCountAsync(2);
+
         await Page.SetViewportSizeAsync(390, 844);
         (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());
         await ScreenshotAsync("agent-tools-phone");

@@ -11,7 +11,8 @@ public sealed class CommandCenterPage(IPage page)
     public ILocator Composer => Page.GetByTestId("composer");
     public ILocator SendButton => Page.GetByTestId("send");
     public ILocator StopButton => Page.GetByTestId("stop");
-    public ILocator UserMessages => Page.GetByTestId("user-message");
+    /// <summary>The text of each of the operator's messages (not the time beside it).</summary>
+    public ILocator UserMessages => Page.GetByTestId("user-message").GetByTestId("user-text");
     public ILocator Replies => Page.GetByTestId("assistant-message");
     public ILocator LastReply => Replies.Last;
     public ILocator LastReplyText => LastReply.GetByTestId("reply-text");

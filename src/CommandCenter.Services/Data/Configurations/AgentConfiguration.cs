@@ -1,8 +1,6 @@
 using CommandCenter.Services.Agents;
 using Microsoft.EntityFrameworkCore;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CommandCenter.Services.Data.Configurations;
 
@@ -18,14 +16,9 @@ internal sealed class AgentConfiguration : IEntityTypeConfiguration<Agent>
         builder.Property(a => a.SystemPrompt).HasMaxLength(AgentInput.MaxSystemPromptLength);
         builder.Property(a => a.Status).HasMaxLength(16);
         builder.Ignore(a => a.IsActive);
-        builder.Property(a => a.Thinking).HasColumnName("thinking").HasColumnType("jsonb").HasConversion(Json<ThinkingSettings>());
-        builder.Property(a => a.WebSearch).HasColumnName("webSearch").HasColumnType("jsonb").HasConversion(Json<WebSearchSettings>());
-        builder.Property(a => a.WebFetch).HasColumnName("webFetch").HasColumnType("jsonb").HasConversion(Json<WebFetchSettings>());
+        builder.Property(a => a.Thinking).HasColumnName("thinking").HasColumnType("jsonb").HasConversion(JsonColumn.Of<ThinkingSettings>());
+        builder.Property(a => a.WebSearch).HasColumnName("webSearch").HasColumnType("jsonb").HasConversion(JsonColumn.Of<WebSearchSettings>());
+        builder.Property(a => a.WebFetch).HasColumnName("webFetch").HasColumnType("jsonb").HasConversion(JsonColumn.Of<WebFetchSettings>());
         builder.HasIndex(a => a.Name).IsUnique();
     }
-
-    // Small settings records, read and written whole: JSON columns, camelCase as in the API.
-    private static ValueConverter<T?, string?> Json<T>() where T : class => new(
-        v => v == null ? null : JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
-        s => s == null ? null : JsonSerializer.Deserialize<T>(s, JsonSerializerOptions.Web));
 }

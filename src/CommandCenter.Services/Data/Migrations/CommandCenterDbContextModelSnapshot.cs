@@ -250,6 +250,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("id");
 
+                    b.Property<string>("Activity")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("activity");
+
                     b.Property<int>("CacheReadTokens")
                         .HasColumnType("integer")
                         .HasColumnName("cacheReadTokens");
