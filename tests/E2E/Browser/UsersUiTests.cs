@@ -25,14 +25,16 @@ public sealed class UsersUiTests(BrowserFixture browser, CommandCenterApp app) :
             "SELECT r.\"Name\" FROM \"AspNetUserRoles\" ur JOIN \"AspNetRoles\" r ON r.\"Id\" = ur.\"RoleId\" WHERE ur.\"UserId\" = $1", user.Id))["Name"].ShouldBe("Admin");
 
         await row.GetByTestId("user-reset-password").ClickAsync();
-        var password = Page.GetByTestId("reset-password");
-        await Expect(Page.GetByText("At least 6 characters, with an upper-case")).ToBeVisibleAsync();
+        var dialog = Page.GetByRole(AriaRole.Dialog);
+        var password = dialog.GetByTestId("reset-password");
+        // The rules are shown before anything is refused (the new-account form shows them too, outside the dialog).
+        await Expect(dialog.GetByText("At least 6 characters, with an upper-case")).ToBeVisibleAsync();
         await password.FillAsync("weak");
         await password.PressAsync("Enter");
-        await Expect(Page.GetByText("Passwords must be at least 6 characters.")).ToBeVisibleAsync();
+        await Expect(dialog.GetByText("Passwords must be at least 6 characters.")).ToBeVisibleAsync();
         await ScreenshotAsync("users-reset-password-refused");
         await password.FillAsync("Brand-New-789");
-        await Page.GetByTestId("reset-password-save").ClickAsync();
+        await dialog.GetByTestId("reset-password-save").ClickAsync();
         await Expect(Page.GetByText($"The password of {user.Email} is set; their sessions have ended.")).ToBeVisibleAsync();
 
         using var client = App.CreateClient();
