@@ -18,7 +18,10 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
     {
         // Pages with something to show: a chart, a table row and a trace are what can be too wide.
         var admin = (string)(await App.Database.SingleAsync("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"Email\" = $1", CommandCenterApp.AdminEmail))["Id"]!;
-        await App.Database.InsertAsync(new(admin, await App.CreateAgentAsync(), "claude-sonnet-4-5", DateTimeOffset.UtcNow, "success", 0.000315m, Input: 45, Output: 12));
+        var agent = await App.CreateAgentAsync();
+        // A long name with no space to break at, as generated names are: the usage chart's legend must still fit.
+        await App.Database.QueryAsync("UPDATE agents SET name = 'Agent' || id || id WHERE id = $1", agent);
+        await App.Database.InsertAsync(new(admin, agent, "claude-sonnet-4-5", DateTimeOffset.UtcNow, "success", 0.000315m, Input: 45, Output: 12));
         var ui = new CommandCenterPage(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(390, 844);
