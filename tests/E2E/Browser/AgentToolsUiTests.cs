@@ -82,6 +82,10 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         await Page.SetViewportSizeAsync(390, 844);
         (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());
         await ScreenshotAsync("agent-tools-phone");
+        await Page.GetByTestId("theme-toggle").ClickAsync();
+        await reply.GetByTestId("thinking").Locator("summary").ClickAsync();
+        await Expect(reply.GetByTestId("thinking")).ToHaveAttributeAsync("open", "");
+        await ScreenshotAsync("agent-tools-phone-dark");
     }
 
     [Fact]
