@@ -309,7 +309,7 @@ public sealed partial class LiveReply
                         break;
                     case CitationDelta citation:
                         var source = new CitationEvent(citation.Url, citation.Title, citation.CitedText);
-                        if (!_citations.Exists(c => c.Url == source.Url))
+                        if (source.Url is null || !_citations.Exists(c => c.Url == source.Url))
                         {
                             _citations.Add(source);
                         }

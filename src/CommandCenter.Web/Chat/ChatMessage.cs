@@ -44,10 +44,10 @@ public sealed class ChatMessage
     /// <summary>Raised after each change, so that the one component showing this message can render it, and nothing else.</summary>
     public event Action? Changed;
 
-    private static void Touch(ChatMessage message)
+    private void Notify()
     {
-        message.Version++;
-        message.Changed?.Invoke();
+        Version++;
+        Changed?.Invoke();
     }
 
     public string Text => _textCache ??= _text.ToString();
@@ -65,7 +65,7 @@ public sealed class ChatMessage
     {
         _thinking.Append(text);
         _thinkingCache = null;
-        Touch(this);
+        Notify();
     }
 
     /// <summary>A call's later status replaces its running one (calls are told in order, so the first running one of that tool).</summary>
@@ -81,7 +81,7 @@ public sealed class ChatMessage
             _tools.Add(tool);
         }
 
-        Touch(this);
+        Notify();
     }
 
     public void AddCitation(CitationEvent citation)
@@ -89,7 +89,7 @@ public sealed class ChatMessage
         if (citation.Url is null || !_citations.Any(c => c.Url == citation.Url))
         {
             _citations.Add(citation);
-            Touch(this);
+            Notify();
         }
     }
 
@@ -97,23 +97,20 @@ public sealed class ChatMessage
     {
         _text.Append(chunk);
         _textCache = null;
-        Version++;
-        Changed?.Invoke();
+        Notify();
     }
 
     public void Finish(ChatMessageState state, string? error = null)
     {
         State = state;
         Error = error ?? Error;
-        Version++;
-        Changed?.Invoke();
+        Notify();
     }
 
     public void SetCost(CostEvent cost)
     {
         Cost = cost;
-        Version++;
-        Changed?.Invoke();
+        Notify();
     }
 
     /// <summary>A message loaded from the conversation's history, with what its reply did.</summary>
