@@ -94,6 +94,8 @@ public class MicroBenchmarks
 
         public Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct) =>
             Task.FromResult(new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, 0m, 0m, rows.Session.ModelUsed, end.StopReason));
+
+        public Task ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct) => Task.CompletedTask;
     }
 }
 

@@ -66,8 +66,14 @@ public sealed record FakeScenario
     /// <summary>Adds a <c>tool_use</c> block streamed as <c>input_json_delta</c> after the text block.</summary>
     public bool IncludeToolUse { get; init; }
 
-    /// <summary>The <c>stop_reason</c> in <c>message_delta</c>, e.g. <c>max_tokens</c>.</summary>
+    /// <summary>The <c>stop_reason</c> in <c>message_delta</c>, e.g. <c>max_tokens</c>, or <c>pause_turn</c> (see <see cref="Continuation"/>).</summary>
     public string StopReason { get; init; } = "end_turn";
+
+    /// <summary>
+    /// How the fake answers a request that continues a paused turn (its last message is the assistant's content so far,
+    /// which the fake first checks as the API does); null answers it like any other request.
+    /// </summary>
+    public FakeScenario? Continuation { get; init; }
 
     /// <summary>Pads some <c>data:</c> lines with trailing spaces, which clients must tolerate.</summary>
     public bool PadDataLines { get; init; } = true;

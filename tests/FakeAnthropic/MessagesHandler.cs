@@ -81,6 +81,18 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         }
 
         var scenario = scenarioFor(request);
+        if (ContinuedTurn(request) is { } turn)
+        {
+            // The assistant's turn so far, sent back after a pause_turn: Anthropic checks it as a whole before going on.
+            if (InvalidTurn(turn) is { } problem)
+            {
+                await WriteErrorAsync(context, requestId, 400, "invalid_request_error", problem, null, ct);
+                return false;
+            }
+
+            scenario = scenario.Continuation ?? scenario;
+        }
+
         if (scenario.FirstByteDelay > TimeSpan.Zero) await Task.Delay(scenario.FirstByteDelay, ct);
         if (scenario.FirstByteGate is { } gate) await gate.WaitAsync(ct);
 
@@ -91,6 +103,53 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         }
 
         return await StreamAsync(context, request, scenario, requestId, ct);
+    }
+
+    /// <summary>The content of the request's final message when it is the assistant's (a paused turn sent back); null otherwise.</summary>
+    private static JsonElement? ContinuedTurn(RecordedRequest request)
+    {
+        var messages = request.Json.GetProperty("messages");
+        var count = messages.GetArrayLength();
+        return count > 0 && messages[count - 1] is var last && last.GetProperty("role").GetString() == "assistant"
+            && last.GetProperty("content") is { ValueKind: JsonValueKind.Array } content
+            ? content
+            : null;
+    }
+
+    /// <summary>What the real API refuses in a turn sent back: blocks cut short, a tool result without its call, thinking without its signature.</summary>
+    private static string? InvalidTurn(JsonElement blocks)
+    {
+        var calls = new HashSet<string>();
+        var i = 0;
+        foreach (var block in blocks.EnumerateArray())
+        {
+            var at = $"messages.content.{i++}";
+            string? Text(string name) => block.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            switch (Text("type"))
+            {
+                case "text" when Text("text") is null:
+                    return $"{at}.text: Field required";
+                case "text" when block.TryGetProperty("citations", out var cited) && cited.ValueKind != JsonValueKind.Array:
+                    return $"{at}.citations: Input should be a valid list";
+                case "thinking" when Text("thinking") is null || string.IsNullOrEmpty(Text("signature")):
+                    return $"{at}.thinking.signature: Field required";
+                case "redacted_thinking" when string.IsNullOrEmpty(Text("data")):
+                    return $"{at}.redacted_thinking.data: Field required";
+                case "server_tool_use" when Text("id") is not { } id || Text("name") is null
+                    || !block.TryGetProperty("input", out var input) || input.ValueKind != JsonValueKind.Object || !calls.Add(id):
+                    return $"{at}.server_tool_use: id, name and an input object are required";
+                case "web_search_tool_result" or "web_fetch_tool_result" when Text("tool_use_id") is not { } toolUseId || !calls.Contains(toolUseId):
+                    return $"{at}.tool_use_id: a tool result must follow the server_tool_use block it answers";
+                case "web_search_tool_result" or "web_fetch_tool_result" when !block.TryGetProperty("content", out _):
+                    return $"{at}.content: Field required";
+                case "text" or "thinking" or "redacted_thinking" or "server_tool_use" or "web_search_tool_result" or "web_fetch_tool_result":
+                    break;
+                case var other:
+                    return $"{at}.type: Input tag '{other}' found using 'type' does not match any of the expected tags";
+            }
+        }
+
+        return i == 0 ? "messages: a final assistant message must not be empty" : null;
     }
 
     internal const string CountTokensPath = "/v1/messages/count_tokens";
@@ -200,6 +259,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         response.Headers["request-id"] = requestId;
         response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
         var sse = new SseWriter(response, scenario.PadDataLines, ct);
+        request.StreamedContent = sse.Content;
 
         var usage = scenario.Usage ?? new FakeUsage(FakeTokens.Count(request.Json), scenario.Chunks.Count);
         var cacheCreation = usage.CacheCreation5mTokens + usage.CacheCreation1hTokens;
@@ -402,30 +462,73 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private static string RandomId(int length) =>
         RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
 
-    /// <summary>Writes <c>event:</c>/<c>data:</c> frames and flushes each one, so pacing reaches the client.</summary>
+    /// <summary>
+    /// Writes <c>event:</c>/<c>data:</c> frames and flushes each one, so pacing reaches the client; and keeps the content
+    /// blocks it streamed, put together as the non-streaming API would return them.
+    /// </summary>
     private sealed class SseWriter(HttpResponse response, bool pad, CancellationToken ct)
     {
         private int _written;
+        private readonly Dictionary<int, System.Text.StringBuilder> _inputs = [];
+
+        public JsonArray Content { get; } = [];
 
         public Task WriteAsync(string type, JsonObject data) => WriteRawAsync(type, data.ToJsonString(JsonOptions));
 
         // The real API formats ping with a space after the colon; clients must not care.
         public Task PingAsync() => WriteRawAsync("ping", """{"type": "ping"}""");
 
-        public Task BlockStartAsync(int index, JsonObject block) => WriteAsync("content_block_start", new JsonObject
+        public Task BlockStartAsync(int index, JsonObject block)
         {
-            ["type"] = "content_block_start", ["index"] = index, ["content_block"] = block,
-        });
+            lock (Content) Content.Add(block.DeepClone());
+            return WriteAsync("content_block_start", new JsonObject
+            {
+                ["type"] = "content_block_start", ["index"] = index, ["content_block"] = block,
+            });
+        }
 
-        public Task BlockDeltaAsync(int index, JsonObject delta) => WriteAsync("content_block_delta", new JsonObject
+        public Task BlockDeltaAsync(int index, JsonObject delta)
         {
-            ["type"] = "content_block_delta", ["index"] = index, ["delta"] = delta,
-        });
+            lock (Content)
+            {
+                var block = Content[index]!.AsObject();
+                switch (delta["type"]!.GetValue<string>())
+                {
+                    case "text_delta":
+                        block["text"] = block["text"]!.GetValue<string>() + delta["text"]!.GetValue<string>();
+                        break;
+                    case "thinking_delta":
+                        block["thinking"] = block["thinking"]!.GetValue<string>() + delta["thinking"]!.GetValue<string>();
+                        break;
+                    case "signature_delta":
+                        block["signature"] = delta["signature"]!.GetValue<string>();
+                        break;
+                    case "citations_delta":
+                        if (block["citations"] is not JsonArray citations) block["citations"] = citations = [];
+                        citations.Add(delta["citation"]!.DeepClone());
+                        break;
+                    case "input_json_delta":
+                        (_inputs.TryGetValue(index, out var input) ? input : _inputs[index] = new()).Append(delta["partial_json"]!.GetValue<string>());
+                        break;
+                }
+            }
+            return WriteAsync("content_block_delta", new JsonObject
+            {
+                ["type"] = "content_block_delta", ["index"] = index, ["delta"] = delta,
+            });
+        }
 
-        public Task BlockStopAsync(int index) => WriteAsync("content_block_stop", new JsonObject
+        public Task BlockStopAsync(int index)
         {
-            ["type"] = "content_block_stop", ["index"] = index,
-        });
+            lock (Content)
+            {
+                if (_inputs.Remove(index, out var input)) Content[index]!["input"] = JsonNode.Parse(input.ToString());
+            }
+            return WriteAsync("content_block_stop", new JsonObject
+            {
+                ["type"] = "content_block_stop", ["index"] = index,
+            });
+        }
 
         private async Task WriteRawAsync(string type, string json)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace CommandCenter.FakeAnthropic;
 
@@ -38,6 +39,16 @@ public sealed class RecordedRequest
         : null;
 
     public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>
+    /// The content blocks the fake streamed in answer, put together as the non-streaming API returns them; what a client
+    /// must send back, unchanged, to continue a paused turn. Read it once <see cref="Ended"/> has completed.
+    /// </summary>
+    public JsonNode StreamedContent
+    {
+        get { lock (field) return field.DeepClone(); }
+        internal set;
+    } = new JsonArray();
 
     /// <summary>Completes when the response finished or the client went away.</summary>
     public Task<DateTimeOffset> Ended => _ended.Task;

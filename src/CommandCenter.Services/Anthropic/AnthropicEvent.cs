@@ -3,8 +3,8 @@ using CommandCenter.Services.Pricing;
 namespace CommandCenter.Services.Anthropic;
 
 /// <summary>
-/// The events of a Messages stream that matter to us; everything else (ping, signatures, redacted thinking, the opening
-/// of text and thinking blocks, future types) is dropped by the reader.
+/// The events of a Messages stream that matter to us; everything else (ping, the ends of blocks, future types) is
+/// dropped by the reader.
 /// </summary>
 internal abstract record AnthropicEvent;
 
@@ -12,14 +12,20 @@ internal sealed record MessageStarted(string? MessageId, string? Model, WireUsag
 
 internal sealed record TextDelta(string Text) : AnthropicEvent;
 
+/// <summary>A content block opens (text, thinking, redacted thinking, a server tool's call or its result), as Anthropic sent it.</summary>
+internal sealed record BlockStarted(int Index, System.Text.Json.JsonElement Block) : AnthropicEvent
+{
+    public string? Type => Block.ValueKind == System.Text.Json.JsonValueKind.Object && Block.TryGetProperty("type", out var type) ? type.GetString() : null;
+}
+
+/// <summary>The signature that closes a thinking block; needed only to send the block back, never shown.</summary>
+internal sealed record SignatureDelta(string Signature) : AnthropicEvent;
+
 /// <summary>Summarised thinking; billed as output whether or not anyone sees it.</summary>
 internal sealed record ThinkingDelta(string Text) : AnthropicEvent;
 
 /// <summary>Claude called a server tool (web search, web fetch) with this input, streamed whole.</summary>
 internal sealed record ServerToolCalled(string Id, string Name, string InputJson) : AnthropicEvent;
-
-// The pieces of a server tool call as the stream carries them; the reader puts them together as ServerToolCalled.
-internal sealed record ServerToolStarted(int Index, string Id, string Name) : AnthropicEvent;
 
 /// <summary>A piece of the JSON input of the tool call opened at <see cref="Index"/> (a server's or the client's).</summary>
 internal sealed record ToolInputDelta(int Index, string PartialJson) : AnthropicEvent;
@@ -29,8 +35,8 @@ internal sealed record BlockStopped(int Index) : AnthropicEvent;
 /// <summary>What a server tool returned: <see cref="Results"/> items, or the error code Anthropic gave.</summary>
 internal sealed record ServerToolResult(string ToolUseId, int Results, string? ErrorCode) : AnthropicEvent;
 
-/// <summary>A source the text that follows cites.</summary>
-internal sealed record CitationDelta(string? Url, string? Title, string? CitedText) : AnthropicEvent;
+/// <summary>A source the text that follows cites; <see cref="Citation"/> is the whole citation as Anthropic sent it.</summary>
+internal sealed record CitationDelta(string? Url, string? Title, string? CitedText, System.Text.Json.JsonElement Citation) : AnthropicEvent;
 
 internal sealed record MessageDelta(string? StopReason, WireUsage? Usage) : AnthropicEvent;
 

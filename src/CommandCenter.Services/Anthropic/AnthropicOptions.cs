@@ -29,6 +29,13 @@ public sealed class AnthropicOptions
     [Required]
     public string WebFetchTool { get; set; } = "web_fetch_20250910";
 
+    /// <summary>
+    /// How many times one reply continues a turn Anthropic paused (<c>pause_turn</c>, after many server tool calls):
+    /// each continuation is another billed call. Past the limit the reply ends with the turn paused.
+    /// </summary>
+    [Range(0, 20)]
+    public int MaxContinuations { get; set; } = 3;
+
     /// <summary>The <c>anthropic-beta</c> value web fetch needs; empty once it is generally available.</summary>
     public string? WebFetchBeta { get; set; } = "web-fetch-2025-09-10";
 }

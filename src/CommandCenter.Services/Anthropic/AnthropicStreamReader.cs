@@ -12,13 +12,19 @@ internal static class AnthropicStreamReader
     {
         var parser = SseParser.Create(body, static (eventType, data) => Parse(eventType, data));
         // Server tool calls open, stream their input, and close; they are told once, whole, when they close.
-        Dictionary<int, (ServerToolStarted Call, StringBuilder Input)>? calls = null;
+        Dictionary<int, (string Id, string Name, StringBuilder Input)>? calls = null;
         await foreach (var item in parser.EnumerateAsync(ct).ConfigureAwait(false))
         {
             switch (item.Data)
             {
-                case ServerToolStarted started:
-                    (calls ??= [])[started.Index] = (started, new StringBuilder());
+                case BlockStarted { Type: "server_tool_use" } started when Text(started.Block, "id") is { } id && Text(started.Block, "name") is { } name:
+                    (calls ??= [])[started.Index] = (id, name, new StringBuilder());
+                    yield return started;
+                    break;
+                case BlockStarted { Type: { } type } started when type.EndsWith("_tool_result", StringComparison.Ordinal)
+                    && Text(started.Block, "tool_use_id") is { } toolUseId:
+                    yield return started;
+                    yield return ToolResult(toolUseId, started.Block.TryGetProperty("content", out var content) ? content : default);
                     break;
                 case ToolInputDelta input:
                     if (calls?.GetValueOrDefault(input.Index).Input is { } json)
@@ -30,7 +36,7 @@ internal static class AnthropicStreamReader
                 case BlockStopped stopped:
                     if (calls?.Remove(stopped.Index, out var call) == true)
                     {
-                        yield return new ServerToolCalled(call.Call.Id, call.Call.Name, call.Input.ToString());
+                        yield return new ServerToolCalled(call.Id, call.Name, call.Input.ToString());
                     }
 
                     break;
@@ -51,16 +57,14 @@ internal static class AnthropicStreamReader
             { Delta: { Type: "text_delta", Text: { } text } } => new TextDelta(text),
             { Delta: { Type: "thinking_delta", Thinking: { } thinking } } => new ThinkingDelta(thinking),
             { Index: { } index, Delta: { Type: "input_json_delta", PartialJson: { } json } } => new ToolInputDelta(index, json),
-            { Delta: { Type: "citations_delta", Citation: { } citation } } => new CitationDelta(citation.Url, citation.Title, citation.CitedText),
-            _ => null, // signature_delta and newer kinds
+            { Delta: { Type: "citations_delta", Citation: { ValueKind: JsonValueKind.Object } citation } } =>
+                new CitationDelta(Text(citation, "url"), Text(citation, "title"), Text(citation, "cited_text"), citation),
+            { Delta: { Type: "signature_delta", Signature: { } signature } } => new SignatureDelta(signature),
+            _ => null, // newer kinds
         },
-        "content_block_start" => Deserialize(data) switch
-        {
-            { Index: { } index, ContentBlock: { Type: "server_tool_use", Id: { } id, Name: { } name } } => new ServerToolStarted(index, id, name),
-            { ContentBlock: { Type: { } type, ToolUseId: { } toolUseId } block } when type.EndsWith("_tool_result", StringComparison.Ordinal) =>
-                ToolResult(toolUseId, block.Content),
-            _ => null, // text, thinking and redacted_thinking open here; what matters comes in their deltas, or never leaves
-        },
+        "content_block_start" => Deserialize(data) is { Index: { } index, ContentBlock: { ValueKind: JsonValueKind.Object } block }
+            ? new BlockStarted(index, block)
+            : null,
         "content_block_stop" => Deserialize(data) is { Index: { } stopped } ? new BlockStopped(stopped) : null,
         "message_delta" => Deserialize(data) is { } delta ? new MessageDelta(delta.Delta?.StopReason, delta.Usage) : null,
         "message_stop" => MessageStopped.Instance,
@@ -82,6 +86,9 @@ internal static class AnthropicStreamReader
         JsonValueKind.Object => new ServerToolResult(toolUseId, 1, null),
         _ => new ServerToolResult(toolUseId, 0, null),
     };
+
+    private static string? Text(JsonElement json, string property) =>
+        json.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static WireEvent? Deserialize(ReadOnlySpan<byte> data) => JsonSerializer.Deserialize(data, WireJsonContext.Default.WireEvent);
 }

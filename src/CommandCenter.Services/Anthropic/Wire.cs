@@ -74,7 +74,38 @@ internal sealed class WireTokenCount
     public int? InputTokens { get; init; }
 }
 
-internal sealed record WireMessage(string Role, IReadOnlyList<WireTextBlock> Content);
+/// <summary>
+/// A turn of the conversation: text blocks as we write them, or (<see cref="Blocks"/>) an assistant turn's content
+/// exactly as Anthropic streamed it, which a paused turn must be sent back as.
+/// </summary>
+[JsonConverter(typeof(WireMessageConverter))]
+internal sealed record WireMessage(string Role, IReadOnlyList<WireTextBlock> Content)
+{
+    public System.Text.Json.Nodes.JsonArray? Blocks { get; init; }
+}
+
+internal sealed class WireMessageConverter : JsonConverter<WireMessage>
+{
+    public override WireMessage Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        throw new NotSupportedException("Messages are only sent.");
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, WireMessage value, System.Text.Json.JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role"u8, value.Role);
+        writer.WritePropertyName("content"u8);
+        if (value.Blocks is { } blocks)
+        {
+            blocks.WriteTo(writer);
+        }
+        else
+        {
+            System.Text.Json.JsonSerializer.Serialize(writer, value.Content, WireJsonContext.Default.IReadOnlyListWireTextBlock);
+        }
+
+        writer.WriteEndObject();
+    }
+}
 
 internal sealed record WireTextBlock(string Text, WireCacheControl? CacheControl = null)
 {
@@ -88,7 +119,8 @@ internal sealed class WireEvent
 {
     public string? Type { get; init; }
     public int? Index { get; init; }
-    public WireContentBlock? ContentBlock { get; init; }
+    /// <summary>The block a <c>content_block_start</c> opens (text, thinking, a server tool's call or its result), kept whole.</summary>
+    public System.Text.Json.JsonElement ContentBlock { get; init; }
     public WireMessageInfo? Message { get; init; }
     public WireDelta? Delta { get; init; }
     public WireUsage? Usage { get; init; }
@@ -108,27 +140,10 @@ internal sealed class WireDelta
     public string? Text { get; init; }
     public string? Thinking { get; init; }
     public string? PartialJson { get; init; }
-    public WireCitation? Citation { get; init; }
+    public string? Signature { get; init; }
+    /// <summary>A citation as Anthropic sent it: its fields differ by kind, and a paused turn sends it back whole.</summary>
+    public System.Text.Json.JsonElement Citation { get; init; }
     public string? StopReason { get; init; }
-}
-
-/// <summary>The block a <c>content_block_start</c> opens: text, thinking, a server tool's call or its result.</summary>
-internal sealed class WireContentBlock
-{
-    public string? Type { get; init; }
-    public string? Id { get; init; }
-    public string? Name { get; init; }
-    public string? ToolUseId { get; init; }
-    /// <summary>A tool result's content: a list of results, one fetched page, or an error object.</summary>
-    public System.Text.Json.JsonElement Content { get; init; }
-}
-
-internal sealed class WireCitation
-{
-    public string? Type { get; init; }
-    public string? Url { get; init; }
-    public string? Title { get; init; }
-    public string? CitedText { get; init; }
 }
 
 internal sealed class WireUsage
@@ -170,6 +185,7 @@ internal sealed class WireErrorBody
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WireRequest))]
+[JsonSerializable(typeof(IReadOnlyList<WireTextBlock>))]
 [JsonSerializable(typeof(WireEvent))]
 [JsonSerializable(typeof(WireErrorBody))]
 [JsonSerializable(typeof(WireCountRequest))]

@@ -91,15 +91,19 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             .Select(m => new
             {
                 Message = m,
-                // The price the reply was charged at, for what its cache reads saved, and its tool fees.
-                Session = db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId)
-                    .Select(s => new { s.InputPricePerMTok, s.WebSearchRequests, s.ToolFees }).FirstOrDefault(),
+                // The price the reply was charged at, for what its cache reads saved, and its tool fees over all its calls.
+                Calls = m.Role == MessageRole.Assistant
+                    ? db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId)
+                        .GroupBy(s => s.TaskTraceId)
+                        .Select(g => new { InputPricePerMTok = g.Min(s => s.InputPricePerMTok), WebSearchRequests = g.Sum(s => s.WebSearchRequests), ToolFees = g.Sum(s => s.ToolFees) })
+                        .FirstOrDefault()
+                    : null,
             })
             .ToListAsync(ct);
         var messages = rows.Select(r =>
         {
             var m = r.Message;
-            var reply = m.Role == MessageRole.Assistant ? r.Session : null;
+            var reply = r.Calls;
             var savings = reply is not null
                 ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), reply.InputPricePerMTok, 0m).CacheSavings
                 : 0m;

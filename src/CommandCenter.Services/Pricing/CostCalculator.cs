@@ -1,8 +1,12 @@
 namespace CommandCenter.Services.Pricing;
 
-/// <summary>The cost of one call, in USD, from Anthropic's reported usage and the model's price.</summary>
 /// <summary>The cost of one call, in USD: <see cref="TotalCost"/> includes <see cref="ToolFees"/>.</summary>
-public readonly record struct CostBreakdown(decimal TotalCost, decimal CacheSavings, decimal ToolFees = 0m);
+public readonly record struct CostBreakdown(decimal TotalCost, decimal CacheSavings, decimal ToolFees = 0m)
+{
+    /// <summary>Two calls' costs together: each was rounded on its own, as each is recorded.</summary>
+    public static CostBreakdown operator +(CostBreakdown a, CostBreakdown b) =>
+        new(a.TotalCost + b.TotalCost, a.CacheSavings + b.CacheSavings, a.ToolFees + b.ToolFees);
+}
 
 public static class CostCalculator
 {

@@ -12,4 +12,9 @@ public readonly record struct TokenUsage(
     public int CacheWriteTokens => CacheWrite5mTokens + CacheWrite1hTokens;
 
     public int TotalTokens => InputTokens + CacheWriteTokens + CacheReadTokens + OutputTokens;
+
+    /// <summary>The counts of two calls together (the calls of one paused and continued reply).</summary>
+    public static TokenUsage operator +(TokenUsage a, TokenUsage b) => new(
+        a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens, a.CacheWrite5mTokens + b.CacheWrite5mTokens,
+        a.CacheWrite1hTokens + b.CacheWrite1hTokens, a.CacheReadTokens + b.CacheReadTokens, a.WebSearchRequests + b.WebSearchRequests);
 }

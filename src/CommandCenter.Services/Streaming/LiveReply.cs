@@ -18,19 +18,20 @@ namespace CommandCenter.Services.Streaming;
 public sealed partial class LiveReply
 {
     private readonly ReplyRows _rows;
-    private readonly AnthropicStream _upstream;
+    private AnthropicStream _upstream; // the call now running: a paused turn is continued by another
     private readonly Task _startRecorded;
     private readonly IReplyRecorder _recorder;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly TimeSpan _unwatchedGrace;
-    private readonly long _startTimestamp;
+    private long _sessionStart;
     private readonly OutputTokenCounter? _outputCounter;
 
     private readonly Lock _gate = new();
     private readonly List<StreamEvent> _events = []; // event N is _events[N - 1]
     private readonly List<ChannelWriter<ReplyEvent>> _watchers = [];
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
     private ITimer? _unwatchedTimer;
     private long _unwatchedTimerGeneration;
     private ReplyStop? _stop;
@@ -47,12 +48,17 @@ public sealed partial class LiveReply
     private bool _outputReported;
     private string? _stopReason;
     private string? _upstreamMessageId;
+    private string? _upstreamRequestId;
     private long? _firstTokenTimestamp;
     // Server tool calls, by id, until their result comes; and what the reply did, to store with it.
     private readonly Dictionary<string, (string Name, JsonElement Input, int Index)> _toolCalls = [];
     private readonly StringBuilder _thinking = new();
     private readonly List<ToolEvent> _tools = [];
     private readonly List<CitationEvent> _citations = [];
+    // The turn's content as Anthropic sent it, to send back if it pauses; the calls made to continue it; where the current call's text begins.
+    private AssistantContent? _content;
+    private int _continuations;
+    private int _sessionTextStart;
 
     internal LiveReply(
         ReplyRows rows, MetaEvent meta, AnthropicStream upstream, MessageStarted started, Task startRecorded, IReplyRecorder recorder,
@@ -66,10 +72,11 @@ public sealed partial class LiveReply
         _upstream = upstream;
         _usage = default(TokenUsage).Apply(started.Usage);
         _upstreamMessageId = started.MessageId;
+        _upstreamRequestId = upstream.RequestId;
         _recorder = recorder;
         _clock = clock;
         _unwatchedGrace = unwatchedGrace;
-        _startTimestamp = startTimestamp;
+        _sessionStart = startTimestamp;
         _events.Add(meta);
         lock (_gate)
         {
@@ -88,6 +95,9 @@ public sealed partial class LiveReply
 
     /// <summary>The agent shows its thinking: thinking deltas become <see cref="ThinkingEvent"/>s. Otherwise none leaves the server.</summary>
     internal bool ShowsThinking { get; init; }
+
+    /// <summary>How a turn Anthropic pauses (<c>pause_turn</c>) is continued; null when it cannot pause (no server tools).</summary>
+    internal ReplyContinuation? Continuation { get; init; }
 
     /// <summary>The registry runs this reply: it counts as live in the metrics until it closes.</summary>
     internal void Track()
@@ -184,6 +194,7 @@ public sealed partial class LiveReply
             _stop = reason;
         }
 
+        _stopping.Cancel();
         _ = _upstream.CancelAsync();
     }
 
@@ -208,12 +219,12 @@ public sealed partial class LiveReply
         var status = Conversations.MessageStatus.Failed;
         try
         {
-            var end = await RelayAsync();
+            var end = await RelayAsync(recordingAbandoned);
             // Close the call before the database write, so a stop reaches Anthropic at once.
             await _upstream.DisposeAsync();
-            if (!_outputReported && _outputCounter is not null && end.Text.Length > 0)
+            if (!_outputReported && _outputCounter is not null && end.Text.Length > _sessionTextStart)
             {
-                var output = await _outputCounter.CountAsync(Meta.TraceId, end.Text, end.Usage, recordingAbandoned);
+                var output = await _outputCounter.CountAsync(Meta.TraceId, end.Text[_sessionTextStart..], end.Usage, _continuations > 0, recordingAbandoned);
                 end = end with { Usage = end.Usage with { OutputTokens = output }, OutputEstimated = true };
             }
             CostEvent cost;
@@ -278,12 +289,14 @@ public sealed partial class LiveReply
         }
     }
 
-    private async Task<ReplySnapshot> RelayAsync()
+    private async Task<ReplySnapshot> RelayAsync(CancellationToken recordingAbandoned)
     {
+        _content = Continuation is not null ? new AssistantContent() : null;
         try
         {
             while (await _upstream.MoveNextAsync())
             {
+                _content?.Observe(_upstream.Current);
                 switch (_upstream.Current)
                 {
                     case TextDelta text:
@@ -325,6 +338,13 @@ public sealed partial class LiveReply
                         _outputReported |= delta.Usage?.OutputTokens is not null;
                         _stopReason = delta.StopReason ?? _stopReason;
                         break;
+                    case MessageStopped when _stopReason == PauseTurn && _content is not null && _continuations < Continuation!.MaxContinuations:
+                        if (await ContinueAsync(recordingAbandoned) is { } refused)
+                        {
+                            return refused;
+                        }
+
+                        break;
                     case MessageStopped:
                         return Snapshot(ReplyOutcome.Completed, null);
                     case StreamError failure:
@@ -356,6 +376,43 @@ public sealed partial class LiveReply
                 OperationCanceledException => "Anthropic stopped sending before the reply was complete.",
                 _ => "The reply failed unexpectedly.",
             });
+        }
+    }
+
+    private const string PauseTurn = "pause_turn";
+
+    /// <summary>
+    /// Anthropic paused the turn: records the call that paused, then opens the next with the turn so far sent back, and
+    /// reads on from its start. Returns the reply's end when Anthropic refuses the continuation; null when it runs.
+    /// </summary>
+    private async Task<ReplySnapshot?> ContinueAsync(CancellationToken recordingAbandoned)
+    {
+        var paused = Snapshot(ReplyOutcome.Completed, null);
+        await _upstream.DisposeAsync();
+        await _startRecorded;
+        await _recorder.ContinueAsync(_rows, paused, recordingAbandoned);
+        _continuations++;
+        (_usage, _outputReported, _stopReason, _upstreamMessageId, _upstreamRequestId, _firstTokenTimestamp) = (default, false, null, null, null, null);
+        _sessionStart = _clock.GetTimestamp();
+        _sessionTextStart = _text.Length;
+        try
+        {
+            _upstream = await Continuation!.OpenAsync(_content!.ToMessage(), _stopping.Token);
+            _upstreamRequestId = _upstream.RequestId;
+            // A stop that came while the call was opening cancelled the previous one.
+            _stopping.Token.ThrowIfCancellationRequested();
+            var started = await _upstream.ReadStartAsync();
+            _usage = _usage.Apply(started.Usage);
+            _upstreamMessageId = started.MessageId;
+            return null;
+        }
+        catch (AnthropicApiException e)
+        {
+            return Snapshot(ReplyOutcome.Failed, $"Anthropic API error {e.StatusCode} ({e.ErrorType}) continuing the paused turn: {e.UpstreamMessage}") with
+            {
+                UpstreamStatus = e.StatusCode,
+                UpstreamRequestId = e.RequestId,
+            };
         }
     }
 
@@ -395,10 +452,10 @@ public sealed partial class LiveReply
                 : null,
             StopReason = _stopReason,
             Error = error,
-            UpstreamRequestId = _upstream.RequestId,
+            UpstreamRequestId = _upstreamRequestId,
             UpstreamMessageId = _upstreamMessageId,
-            TimeToFirstToken = _firstTokenTimestamp is { } first ? _clock.GetElapsedTime(_startTimestamp, first) : null,
-            Duration = _clock.GetElapsedTime(_startTimestamp, now),
+            TimeToFirstToken = _firstTokenTimestamp is { } first ? _clock.GetElapsedTime(_sessionStart, first) : null,
+            Duration = _clock.GetElapsedTime(_sessionStart, now),
         };
     }
 

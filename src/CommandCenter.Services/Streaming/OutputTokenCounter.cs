@@ -16,13 +16,19 @@ internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, stri
     // A stopped reply's last events wait for this; the estimate is the fallback.
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public async Task<int> CountAsync(string traceId, string partialReply, TokenUsage reported, CancellationToken ct)
+    /// <param name="continuation">The call continued a paused turn: its prompt is not the request's, so the text's length gives the estimate.</param>
+    public async Task<int> CountAsync(string traceId, string partialReply, TokenUsage reported, bool continuation, CancellationToken ct)
     {
         // Anthropic refuses a final assistant turn that ends in whitespace; trailing whitespace is not worth a token here.
         var text = partialReply.TrimEnd();
         if (text.Length == 0)
         {
             return reported.OutputTokens;
+        }
+
+        if (continuation)
+        {
+            return Estimate(text, reported);
         }
 
         try
@@ -38,9 +44,12 @@ internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, stri
         {
             // Whatever went wrong (refused, timed out, the connection dropped mid-body), the reply must still be recorded.
             LogCountFailed(logger, traceId, e.Message);
-            return Math.Max(reported.OutputTokens, (text.Length + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
+            return Estimate(text, reported);
         }
     }
+
+    private static int Estimate(string text, TokenUsage reported) =>
+        Math.Max(reported.OutputTokens, (text.Length + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: Anthropic could not count the stopped reply's tokens ({Reason}); its output is estimated from its length")]
     private static partial void LogCountFailed(ILogger logger, string traceId, string reason);

@@ -11,6 +11,9 @@ internal interface IReplyRecorder
     /// <summary>Returns once the end is stored; retries until then or until <paramref name="ct"/> gives up.</summary>
     /// <exception cref="ReplyNotRecordedException">The database refused the write for good.</exception>
     Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct);
+
+    /// <summary>Records the end of a call Anthropic paused and the start of the call that continues it; retries as <see cref="SettleAsync"/> does.</summary>
+    Task ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct);
 }
 
 /// <summary>A write the database refused for a reason retrying cannot change; the reply's watchers are told.</summary>
@@ -56,12 +59,35 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
     async Task<CostEvent> IReplyRecorder.SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
     {
         var cost = rows.Apply(end, clock.GetUtcNow());
+        var usage = rows.TotalUsage;
         await WithRetriesAsync(rows, (db, _) => UpdateAsync(db, rows, ct), ct);
-        LogSettled(logger, rows.Trace.Id, rows.Trace.Status, end.Usage.InputTokens, end.Usage.OutputTokens, cost.TotalCost, rows.Session.DurationMs ?? 0);
+        LogSettled(logger, rows.Trace.Id, rows.Trace.Status, usage.InputTokens, usage.OutputTokens, cost.TotalCost, rows.Session.DurationMs ?? 0);
         return new CostEvent(
-            end.Usage.InputTokens, end.Usage.OutputTokens, end.Usage.CacheWriteTokens, end.Usage.CacheReadTokens,
+            usage.InputTokens, usage.OutputTokens, usage.CacheWriteTokens, usage.CacheReadTokens,
             cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason, end.OutputEstimated,
-            end.Usage.WebSearchRequests > 0 ? new ServerToolUse(end.Usage.WebSearchRequests) : null, cost.ToolFees);
+            usage.WebSearchRequests > 0 ? new ServerToolUse(usage.WebSearchRequests) : null, cost.ToolFees);
+    }
+
+    async Task IReplyRecorder.ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct)
+    {
+        var ended = rows.Continue(paused, clock.GetUtcNow());
+        var next = rows.Session;
+        await WithRetriesAsync(rows, async (db, attempt) =>
+        {
+            // States set one by one: a graph update would take the new session for an existing row.
+            db.Entry(rows.Trace).State = EntityState.Modified;
+            db.Entry(ended).State = EntityState.Modified;
+            db.Entry(next).State = EntityState.Added;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && attempt > 0)
+            {
+                // An earlier attempt landed, but its answer was lost with the connection.
+            }
+        }, ct);
+        LogContinued(logger, rows.Trace.Id, rows.Trace.Sessions.Count, paused.Usage.InputTokens, paused.Usage.OutputTokens, ended.Cost);
     }
 
     private async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)
@@ -195,6 +221,9 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId} {Status}: {InputTokens} in, {OutputTokens} out, ${Cost}, {DurationMs} ms")]
     private static partial void LogSettled(ILogger logger, string traceId, string status, int inputTokens, int outputTokens, decimal cost, int durationMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trace {TraceId}: Anthropic paused the turn ({InputTokens} in, {OutputTokens} out, ${Cost}); call {Call} continues it")]
+    private static partial void LogContinued(ILogger logger, string traceId, int call, int inputTokens, int outputTokens, decimal cost);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: write attempt {Attempt} failed ({Failure}); retrying in {Delay}")]
     private static partial void LogWriteRetry(ILogger logger, string traceId, int attempt, string failure, TimeSpan delay);

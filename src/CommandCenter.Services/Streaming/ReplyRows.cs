@@ -33,16 +33,21 @@ internal sealed record ReplySnapshot(ReplyOutcome Outcome, TokenUsage Usage)
 }
 
 /// <summary>
-/// The rows one reply writes — its conversation (new, or touched), the trace and its session, the operator's message
+/// The rows one reply writes — its conversation (new, or touched), the trace and its sessions, the operator's message
 /// and the reply message — and the one mapping from a <see cref="ReplySnapshot"/> to their columns.
 /// Only <see cref="ReplyRecorder"/> changes them.
 /// </summary>
 internal sealed class ReplyRows
 {
+    // What the trace's earlier sessions (calls Anthropic paused and the next one continued) used and cost.
+    private TokenUsage _earlierUsage;
+    private CostBreakdown _earlierCost;
+
     public required Conversation Conversation { get; init; }
     public required bool IsNewConversation { get; init; }
     public required TaskTrace Trace { get; init; }
-    public required TraceSession Session { get; init; }
+    /// <summary>The session of the call now running: the trace's last.</summary>
+    public required TraceSession Session { get; set; }
     public required Message Question { get; init; }
     public required Message Reply { get; init; }
     public required ModelPrice Price { get; init; }
@@ -91,10 +96,41 @@ internal sealed class ReplyRows
         };
     }
 
+    /// <summary>Every session's usage together, as of the last <see cref="Apply"/>: what the reply and its trace record.</summary>
+    public TokenUsage TotalUsage { get; private set; }
+
+    /// <summary>
+    /// Ends the current session as <paramref name="paused"/> has it (Anthropic paused the turn) and opens the session of
+    /// the call that continues it. Returns the ended session; the new one is <see cref="Session"/>.
+    /// </summary>
+    public TraceSession Continue(ReplySnapshot paused, DateTimeOffset now)
+    {
+        // The trace and the reply go on running (and the budget reservations stay as they are): only the session ended.
+        var cost = Apply(paused with { Outcome = ReplyOutcome.Running }, now);
+        var ended = Session;
+        ended.Status = SessionStatus.Success;
+        ended.Continued = true;
+        ended.DurationMs = (int)paused.Duration.TotalMilliseconds;
+        ended.CompletedAt = now;
+        _earlierUsage = TotalUsage;
+        _earlierCost = cost;
+        Session = new TraceSession
+        {
+            Id = Ids.New(), TaskTraceId = Trace.Id, OwnerId = ended.OwnerId, AgentId = ended.AgentId, ApiKeyId = ended.ApiKeyId, Instruction = ended.Instruction,
+            ModelUsed = ended.ModelUsed, ModelPriceId = ended.ModelPriceId, InputPricePerMTok = Price.InputPerMTok, OutputPricePerMTok = Price.OutputPerMTok,
+            HistoryMessagesSent = ended.HistoryMessagesSent, HistoryMessagesTrimmed = ended.HistoryMessagesTrimmed,
+            WebSearchPerThousand = WebSearchPerThousand, StartedAt = now, CreatedAt = now,
+        };
+        Trace.Sessions.Add(Session);
+        return ended;
+    }
+
+    /// <summary>Writes <paramref name="snapshot"/> (the current session's) into the rows; returns the whole reply's cost.</summary>
     public CostBreakdown Apply(ReplySnapshot snapshot, DateTimeOffset now)
     {
-        var usage = snapshot.Usage;
-        var cost = CostCalculator.Compute(usage, Price, WebSearchPerThousand);
+        var sessionCost = CostCalculator.Compute(snapshot.Usage, Price, WebSearchPerThousand);
+        var usage = TotalUsage = _earlierUsage + snapshot.Usage;
+        var cost = _earlierCost + sessionCost;
         var ended = snapshot.Outcome != ReplyOutcome.Running;
         var (traceStatus, sessionStatus, replyStatus) = snapshot.Outcome switch
         {
@@ -118,17 +154,18 @@ internal sealed class ReplyRows
         Trace.TotalTokens = usage.TotalTokens;
         Trace.CompletedAt = ended ? now : null;
 
+        var own = snapshot.Usage;
         Session.Status = sessionStatus;
-        Session.Cost = cost.TotalCost;
-        Session.TokensIn = usage.InputTokens;
-        Session.TokensOut = usage.OutputTokens;
-        Session.CacheWriteTokens = usage.CacheWrite5mTokens;
-        Session.CacheWrite1hTokens = usage.CacheWrite1hTokens;
-        Session.CacheReadTokens = usage.CacheReadTokens;
+        Session.Cost = sessionCost.TotalCost;
+        Session.TokensIn = own.InputTokens;
+        Session.TokensOut = own.OutputTokens;
+        Session.CacheWriteTokens = own.CacheWrite5mTokens;
+        Session.CacheWrite1hTokens = own.CacheWrite1hTokens;
+        Session.CacheReadTokens = own.CacheReadTokens;
         Session.CostEstimated = snapshot.OutputEstimated;
-        Session.WebSearchRequests = usage.WebSearchRequests;
-        Session.ToolFees = cost.ToolFees;
-        (Session.InputPricePerMTok, Session.OutputPricePerMTok) = Price.RatesFor(usage);
+        Session.WebSearchRequests = own.WebSearchRequests;
+        Session.ToolFees = sessionCost.ToolFees;
+        (Session.InputPricePerMTok, Session.OutputPricePerMTok) = Price.RatesFor(own);
         Session.StopReason = snapshot.StopReason;
         Session.UpstreamStatus = snapshot.UpstreamStatus;
         Session.UpstreamRequestId = snapshot.UpstreamRequestId;

@@ -142,6 +142,10 @@ public sealed partial class ReplyService(
             {
                 Activity = activity,
                 ShowsThinking = plan.Request.Thinking is { Display: "summarized" },
+                // Only server tools pause a turn; the continuation repeats the request with the turn so far after it.
+                Continuation = plan.Request.Tools is null ? null : new ReplyContinuation(
+                    (turn, ct) => anthropic.OpenStreamAsync(plan.ApiKey, plan.Request with { Messages = [.. plan.Request.Messages, turn] }, ct),
+                    anthropicOptions.Value.MaxContinuations),
             };
             live.Run(reply, reservation);
             return reply;
@@ -200,6 +204,8 @@ public sealed partial class ReplyService(
             var cost = CostCalculator.Compute(end.Usage, rows.Price);
             return Task.FromResult(new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason));
         }
+
+        public Task ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct) => Task.CompletedTask;
     }
 
     /// <summary>The call to make and the rows it will write, from the caller's key, the agent, its price and the conversation.</summary>

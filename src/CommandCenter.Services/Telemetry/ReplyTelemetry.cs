@@ -75,7 +75,8 @@ public static class ReplyTelemetry
     internal static void Ended(Activity? activity, ReplyRows rows, ReplySnapshot end)
     {
         LiveReplies.Add(-1);
-        var usage = end.Usage;
+        // The whole reply: every call of a paused and continued turn.
+        var usage = rows.TotalUsage;
         var model = new KeyValuePair<string, object?>("gen_ai.request.model", rows.Session.ModelUsed);
         Duration.Record(end.Duration.TotalSeconds, model);
         if (end.TimeToFirstToken is { } first)
@@ -91,7 +92,7 @@ public static class ReplyTelemetry
             Tokens.Add(count, model, new KeyValuePair<string, object?>("commandcenter.token.class", tokenClass));
         }
 
-        Cost.Add((double)rows.Session.Cost, model, new KeyValuePair<string, object?>("commandcenter.agent_id", rows.Session.AgentId));
+        Cost.Add((double)rows.Trace.TotalCost, model, new KeyValuePair<string, object?>("commandcenter.agent_id", rows.Session.AgentId));
         if (end.Outcome == ReplyOutcome.Failed)
         {
             UpstreamErrors.Add(1, new KeyValuePair<string, object?>("error.type", "stream_failed"));
@@ -109,7 +110,7 @@ public static class ReplyTelemetry
         activity.SetTag("gen_ai.usage.cache_read.input_tokens", usage.CacheReadTokens);
         activity.SetTag("gen_ai.usage.cache_creation.input_tokens", usage.CacheWriteTokens);
         activity.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
-        activity.SetTag("commandcenter.cost_usd", (double)rows.Session.Cost);
+        activity.SetTag("commandcenter.cost_usd", (double)rows.Trace.TotalCost);
         activity.SetTag("commandcenter.cost_estimated", end.OutputEstimated);
         activity.SetTag("commandcenter.outcome", end.Outcome.ToString().ToLowerInvariant());
         if (end.Outcome == ReplyOutcome.Failed)

@@ -97,7 +97,15 @@ public sealed record TraceDetail(
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
     int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName,
-    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand);
+    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls);
+
+/// <summary>
+/// One upstream call of a trace: a reply whose turn Anthropic paused (<c>pause_turn</c>) makes one call per
+/// continuation, and the trace's figures are their sums.
+/// </summary>
+public sealed record TraceCall(
+    string Id, string Status, DateTimeOffset StartedAt, int? TimeToFirstTokenMs, int? DurationMs, TraceTokens Tokens, decimal Cost, bool CostEstimated,
+    int WebSearchRequests, decimal ToolFees, string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error);
 
 /// <summary>
 /// The trace explorer: traces filtered and paged, newest first, and one trace in full. Operators see their own traces;
@@ -121,8 +129,30 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
                 x.Session.ModelUsed, x.Trace.OwnerId, db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
                 x.Trace.Instruction.Substring(0, InstructionPreview), x.Trace.CreatedAt, x.Session.DurationMs, x.Session.TimeToFirstTokenMs,
                 x.Session.TokensIn, x.Session.TokensOut, x.Session.CacheWriteTokens + x.Session.CacheWrite1hTokens, x.Session.CacheReadTokens,
-                x.Session.Cost, x.Session.CostEstimated))
+                x.Trace.TotalCost, x.Session.CostEstimated))
             .ToListAsync(ct);
+
+        // The rows above show each trace's last call; a paused and continued turn adds its earlier calls (rarely any).
+        var ids = items.Select(i => i.Id).ToList();
+        var earlier = await db.TraceSessions.AsNoTracking().Where(s => ids.Contains(s.TaskTraceId) && s.Continued)
+            .GroupBy(s => s.TaskTraceId)
+            .Select(g => new
+            {
+                TraceId = g.Key, Duration = g.Sum(s => s.DurationMs ?? 0), First = g.Min(s => s.TimeToFirstTokenMs), In = g.Sum(s => s.TokensIn),
+                Out = g.Sum(s => s.TokensOut), Write = g.Sum(s => s.CacheWriteTokens + s.CacheWrite1hTokens), Read = g.Sum(s => s.CacheReadTokens),
+            })
+            .ToDictionaryAsync(e => e.TraceId, ct);
+        if (earlier.Count > 0)
+        {
+            items = [.. items.Select(i => earlier.TryGetValue(i.Id, out var e)
+                ? i with
+                {
+                    DurationMs = i.DurationMs + e.Duration, TimeToFirstTokenMs = e.First ?? i.TimeToFirstTokenMs, InputTokens = i.InputTokens + e.In,
+                    OutputTokens = i.OutputTokens + e.Out, CacheWriteTokens = i.CacheWriteTokens + e.Write, CacheReadTokens = i.CacheReadTokens + e.Read,
+                }
+                : i)];
+        }
+
         return new TracePage(items, filter.Page, filter.PageSize, total);
     }
 
@@ -147,18 +177,30 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
         }
 
         var (t, s) = (found.Trace, found.Session);
+        var calls = (await db.TraceSessions.AsNoTracking().Where(c => c.TaskTraceId == id).ToListAsync(ct))
+            .OrderBy(c => c.Continued ? 0 : 1).ThenBy(c => c.StartedAt)
+            .Select(c => new TraceCall(
+                c.Id, c.Status, c.StartedAt, c.TimeToFirstTokenMs, c.DurationMs,
+                new TraceTokens(c.TokensIn, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens, c.TokensOut,
+                    c.TokensIn + c.CacheWriteTokens + c.CacheWrite1hTokens + c.CacheReadTokens + c.TokensOut),
+                c.Cost, c.CostEstimated, c.WebSearchRequests, c.ToolFees, c.StopReason, c.UpstreamRequestId, c.UpstreamMessageId, c.UpstreamStatus, c.Error))
+            .ToList();
+        var first = calls[0];
+        int? duration = calls.All(c => c.DurationMs is not null) ? calls.Sum(c => c.DurationMs) : null;
+        var output = calls.Sum(c => c.Tokens.Output);
         // Output tokens over the time they streamed: from the first token to the end.
-        double? perSecond = s.DurationMs is { } duration && s.TimeToFirstTokenMs is { } first && duration > first && s.TokensOut > 0
-            ? Math.Round(s.TokensOut / ((duration - first) / 1000.0), 1)
+        double? perSecond = duration is { } total && first.TimeToFirstTokenMs is { } ttft && total > ttft && output > 0
+            ? Math.Round(output / ((total - ttft) / 1000.0), 1)
             : null;
         return new TraceDetail(
             t.Id, t.Status, s.Status, s.AgentId, found.AgentName, s.ModelUsed, t.OwnerId, found.UserEmail, t.ConversationId, t.Instruction,
-            t.StartedAt, t.CompletedAt, s.TimeToFirstTokenMs, s.DurationMs, perSecond,
-            new TraceTokens(s.TokensIn, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens, s.TokensOut, t.TotalTokens),
-            s.Cost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
+            t.StartedAt, t.CompletedAt, first.TimeToFirstTokenMs, duration, perSecond,
+            new TraceTokens(calls.Sum(c => c.Tokens.Input), calls.Sum(c => c.Tokens.CacheWrite5m), calls.Sum(c => c.Tokens.CacheWrite1h),
+                calls.Sum(c => c.Tokens.CacheRead), output, t.TotalTokens),
+            t.TotalCost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
             s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
             s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key",
-            s.WebSearchRequests, s.ToolFees, s.WebSearchPerThousand);
+            calls.Sum(c => c.WebSearchRequests), calls.Sum(c => c.ToolFees), s.WebSearchPerThousand, calls);
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.
@@ -171,7 +213,8 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
     private static IQueryable<Row> Visible(CommandCenterDbContext db, string? ownerId) =>
         from t in db.TaskTraces.AsNoTracking()
         join s in db.TraceSessions.AsNoTracking() on t.Id equals s.TaskTraceId
-        where ownerId == null || t.OwnerId == ownerId
+        // One row per trace: its last call (the one no later call continued).
+        where !s.Continued && (ownerId == null || t.OwnerId == ownerId)
         select new Row { Trace = t, Session = s };
 
     private static IQueryable<Row> Filtered(CommandCenterDbContext db, TraceFilter filter, string? ownerId)
@@ -216,12 +259,12 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
 
         if (filter.MinCost is { } least)
         {
-            query = query.Where(x => x.Session.Cost >= least);
+            query = query.Where(x => x.Trace.TotalCost >= least);
         }
 
         if (filter.MaxCost is { } most)
         {
-            query = query.Where(x => x.Session.Cost <= most);
+            query = query.Where(x => x.Trace.TotalCost <= most);
         }
 
         return query;

@@ -38,6 +38,8 @@ public sealed class TraceSession
     public int? DurationMs { get; set; }
     public int? TimeToFirstTokenMs { get; set; }
     public string? StopReason { get; set; }
+    /// <summary>Anthropic paused the turn (<c>pause_turn</c>) and the next session of the trace continued it: not the call that ended the reply.</summary>
+    public bool Continued { get; set; }
     public string? UpstreamRequestId { get; set; }
     public string? UpstreamMessageId { get; set; }
     public int? UpstreamStatus { get; set; }

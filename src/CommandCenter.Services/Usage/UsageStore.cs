@@ -29,10 +29,10 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         // Grouped by constants too, so that the positions stay the same whatever is grouped.
         var sql = $"""
             SELECT {Column(UsageDimension.Day)}::date, {Column(UsageDimension.Agent)}::text, {Column(UsageDimension.Model)}::text, {Column(UsageDimension.User)}::text,
-                count(*) FILTER (WHERE s.status = 'success')::int,
-                count(*) FILTER (WHERE s.status = 'failed')::int,
-                count(*) FILTER (WHERE s.status = 'cancelled')::int,
-                count(*) FILTER (WHERE s.status = 'running')::int,
+                count(*) FILTER (WHERE s.status = 'success' AND NOT s.continued)::int,
+                count(*) FILTER (WHERE s.status = 'failed' AND NOT s.continued)::int,
+                count(*) FILTER (WHERE s.status = 'cancelled' AND NOT s.continued)::int,
+                count(*) FILTER (WHERE s.status = 'running' AND NOT s.continued)::int,
                 sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
                 sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
                 sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text,

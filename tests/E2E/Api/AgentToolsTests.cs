@@ -266,4 +266,130 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
             reply.GetProperty("content")[0].GetProperty("text").GetString().ShouldBe("Born 1916.");
         }
     }
+
+    /// <summary>Answers with a search and pauses the turn, as Anthropic does after many server tool calls.</summary>
+    private static readonly FakeScenario Paused = new()
+    {
+        Chunks = ["Let me look that up. "], IncludeThinking = true, WebSearch = Search, StopReason = "pause_turn", Usage = new FakeUsage(1_000, 100, WebSearchRequests: 1),
+    };
+
+    [Fact]
+    public async Task APausedTurnIsContinuedWithOneCallAsOneTraceWhoseCostIsItsSessionsSum()
+    {
+        using var user = await app.NewUserAnsweredByAsync(Paused with
+        {
+            Continuation = new FakeScenario { Chunks = ["He was born ", "on April 30, 1916."], Usage = new FakeUsage(2_000, 50) },
+        });
+        var agent = await AgentAsync(new { thinking = new { mode = "budget", budgetTokens = 1024, show = true }, webSearch = new { enabled = true } });
+
+        var (events, _) = await SendAsync(user, agent);
+
+        // Exactly one more call, which repeats the request with the paused turn after it, exactly as Anthropic streamed it.
+        var requests = app.Fake.RequestsFor(user.ApiKey!);
+        requests.Count.ShouldBe(2);
+        var (first, second) = (requests[0].Json, requests[1].Json);
+        var messages = second.GetProperty("messages");
+        messages.GetArrayLength().ShouldBe(first.GetProperty("messages").GetArrayLength() + 1);
+        messages[0].GetRawText().ShouldBe(first.GetProperty("messages")[0].GetRawText());
+        messages[1].GetProperty("role").GetString().ShouldBe("assistant");
+        System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(messages[1].GetProperty("content").GetRawText()), requests[0].StreamedContent)
+            .ShouldBeTrue(messages[1].GetProperty("content").GetRawText());
+        foreach (var field in (string[])["model", "max_tokens", "system", "thinking", "tools"])
+        {
+            second.GetProperty(field).GetRawText().ShouldBe(first.GetProperty(field).GetRawText(), field);
+        }
+
+        // One reply to the client: both calls' text, and one cost that sums them.
+        string.Concat(events.Where(e => e.Type == "chunk").Select(e => e.Text)).ShouldBe("Let me look that up. He was born on April 30, 1916.");
+        events.Count(e => e.Type == "cost").ShouldBe(1);
+        events[^1].Type.ShouldBe("done");
+        var cost = events.Single(e => e.Type == "cost").Data;
+        cost.GetProperty("inputTokens").GetInt32().ShouldBe(3_000);
+        cost.GetProperty("outputTokens").GetInt32().ShouldBe(150);
+        cost.GetProperty("serverToolUse").GetProperty("webSearchRequests").GetInt32().ShouldBe(1);
+        cost.GetProperty("toolFees").GetDecimal().ShouldBe(0.01m);
+        cost.GetProperty("stopReason").GetString().ShouldBe("end_turn");
+        // Each call priced on its own: 1,000 × $3 + 100 × $15 per million + one search at $10 per 1,000; then 2,000 × $3 + 50 × $15 per million.
+        cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.0145m + 0.00675m);
+
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        (await app.TraceEndedAsync(traceId))["totalCost"].ShouldBe(0.02125m);
+        var sessions = await app.Database.QueryAsync(
+            "SELECT status, \"stopReason\", continued, cost, \"tokensIn\", \"tokensOut\", \"webSearchRequests\", \"upstreamMessageId\" FROM trace_sessions WHERE \"taskTraceId\" = $1 ORDER BY \"startedAt\"", traceId);
+        sessions.Select(s => (s["status"], s["stopReason"], s["continued"], s["cost"], s["tokensIn"], s["tokensOut"], s["webSearchRequests"])).ShouldBe(
+        [
+            ("success", "pause_turn", true, 0.0145m, 1_000, 100, 1),
+            ("success", "end_turn", false, 0.00675m, 2_000, 50, 0),
+        ]);
+        sessions[0]["upstreamMessageId"].ShouldNotBe(sessions[1]["upstreamMessageId"]);
+        var reply = await StoredReplyAsync(user, events);
+        reply.GetProperty("content").GetString().ShouldBe("Let me look that up. He was born on April 30, 1916.");
+        (reply.GetProperty("cost").GetDecimal(), reply.GetProperty("inputTokens").GetInt32(), reply.GetProperty("webSearchRequests").GetInt32()).ShouldBe((0.02125m, 3_000, 1));
+
+        // The trace explorer and the usage report count one reply, with both calls' tokens and cost.
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/api/traces/{traceId}", Ct);
+        detail.GetProperty("cost").GetDecimal().ShouldBe(0.02125m);
+        detail.GetProperty("tokens").GetProperty("input").GetInt32().ShouldBe(3_000);
+        detail.GetProperty("calls").EnumerateArray().Select(c => c.GetProperty("stopReason").GetString()).ShouldBe(["pause_turn", "end_turn"]);
+        var list = await user.Client.GetFromJsonAsync<JsonElement>("/api/traces", Ct);
+        var row = list.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+        (row.GetProperty("cost").GetDecimal(), row.GetProperty("inputTokens").GetInt32(), row.GetProperty("outputTokens").GetInt32()).ShouldBe((0.02125m, 3_000, 150));
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var usage = await user.Client.GetFromJsonAsync<JsonElement>($"/api/usage?from={today}&to={today}", Ct);
+        usage.GetProperty("replies").GetProperty("completed").GetInt32().ShouldBe(1);
+        usage.GetProperty("cost").GetDecimal().ShouldBe(0.02125m);
+    }
+
+    [Fact]
+    public async Task ATurnThatKeepsPausingIsContinuedUpToTheLimitAndEndsPaused()
+    {
+        // Every continuation pauses again.
+        using var user = await app.NewUserAnsweredByAsync(Paused with { Continuation = Paused });
+        var agent = await AgentAsync(new { webSearch = new { enabled = true } });
+
+        var (events, _) = await SendAsync(user, agent);
+
+        var requests = app.Fake.RequestsFor(user.ApiKey!);
+        requests.Count.ShouldBe(4, "the first call and Anthropic__MaxContinuations (3) continuations, no more");
+        for (var i = 1; i < requests.Count; i++)
+        {
+            // Each continuation sends back the whole turn so far: every earlier call's blocks, in order.
+            var sent = System.Text.Json.Nodes.JsonNode.Parse(requests[i].Json.GetProperty("messages")[1].GetProperty("content").GetRawText())!.AsArray();
+            var streamed = requests.Take(i).SelectMany(r => r.StreamedContent.AsArray()).ToList();
+            sent.Count.ShouldBe(streamed.Count);
+            sent.Zip(streamed).ShouldAllBe(pair => System.Text.Json.Nodes.JsonNode.DeepEquals(pair.First, pair.Second));
+        }
+
+        var cost = events.Single(e => e.Type == "cost").Data;
+        cost.GetProperty("stopReason").GetString().ShouldBe("pause_turn");
+        cost.GetProperty("totalCost").GetDecimal().ShouldBe(4 * 0.0145m);
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        (await app.TraceEndedAsync(traceId))["status"].ShouldBe("completed");
+        (await app.Database.QueryAsync("SELECT continued FROM trace_sessions WHERE \"taskTraceId\" = $1 ORDER BY \"startedAt\"", traceId))
+            .Select(s => s["continued"]).ShouldBe([true, true, true, false]);
+        (await StoredReplyAsync(user, events)).GetProperty("stopReason").GetString().ShouldBe("pause_turn");
+    }
+
+    [Fact]
+    public async Task AContinuationAnthropicRefusesFailsTheReplyAndKeepsTheCallBefore()
+    {
+        using var user = await app.NewUserAnsweredByAsync(Paused with
+        {
+            Continuation = new FakeScenario { FailStatus = 529, FailErrorType = "overloaded_error", FailMessage = "Overloaded" },
+        });
+        var agent = await AgentAsync(new { webSearch = new { enabled = true } });
+
+        var (events, _) = await SendAsync(user, agent);
+
+        events[^1].Type.ShouldBe("error");
+        events[^1].Data.GetProperty("error").GetString()!.ShouldContain("529");
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        var trace = await app.TraceEndedAsync(traceId);
+        (trace["status"], trace["totalCost"]).ShouldBe(("failed", 0.0145m));
+        (await app.Database.QueryAsync("SELECT status, \"upstreamStatus\", cost FROM trace_sessions WHERE \"taskTraceId\" = $1 ORDER BY \"startedAt\"", traceId))
+            .Select(s => (s["status"], s["upstreamStatus"], s["cost"])).ShouldBe([("success", null, 0.0145m), ("failed", 529, 0m)]);
+        var reply = await StoredReplyAsync(user, events);
+        (reply.GetProperty("status").GetString(), reply.GetProperty("content").GetString(), reply.GetProperty("cost").GetDecimal())
+            .ShouldBe(("failed", "Let me look that up. ", 0.0145m));
+    }
 }

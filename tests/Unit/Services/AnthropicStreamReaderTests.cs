@@ -47,6 +47,7 @@ public sealed class AnthropicStreamReaderTests
     private static readonly string[] FullStreamEvents =
     [
         "start msg_01XFDUDYJgAACzvnptvVoYEL claude-sonnet-4-5-20250929 in=45 out=1 cw=0 cr=0 5m=0 1h=0",
+        """block {"type":"text","text":""}""",
         "text [Hello]",
         "text [, wörld 👋]",
         "text [ — 日本語!]",
@@ -61,7 +62,7 @@ public sealed class AnthropicStreamReaderTests
     {
         var events = await ReadAllAsync(Bytes(FullStream));
 
-        events.Count.ShouldBe(6);
+        events.Count.ShouldBe(7);
         var started = events[0].ShouldBeOfType<MessageStarted>();
         started.MessageId.ShouldBe("msg_01XFDUDYJgAACzvnptvVoYEL");
         started.Model.ShouldBe("claude-sonnet-4-5-20250929");
@@ -72,15 +73,16 @@ public sealed class AnthropicStreamReaderTests
         started.Usage.CacheReadInputTokens.ShouldBe(0);
         started.Usage.CacheCreation.ShouldNotBeNull().Ephemeral5mInputTokens.ShouldBe(0);
 
-        events[1].ShouldBe(new TextDelta("Hello"));
-        events[2].ShouldBe(new TextDelta(", wörld 👋"));
-        events[3].ShouldBe(new TextDelta(" — 日本語!"));
+        events[1].ShouldBeOfType<BlockStarted>().Type.ShouldBe("text");
+        events[2].ShouldBe(new TextDelta("Hello"));
+        events[3].ShouldBe(new TextDelta(", wörld 👋"));
+        events[4].ShouldBe(new TextDelta(" — 日本語!"));
 
-        var delta = events[4].ShouldBeOfType<MessageDelta>();
+        var delta = events[5].ShouldBeOfType<MessageDelta>();
         delta.StopReason.ShouldBe("end_turn");
         delta.Usage.ShouldNotBeNull().OutputTokens.ShouldBe(12);
 
-        events[5].ShouldBeSameAs(MessageStopped.Instance);
+        events[6].ShouldBeSameAs(MessageStopped.Instance);
         events.Select(Describe).ShouldBe(FullStreamEvents);
     }
 
@@ -222,12 +224,8 @@ public sealed class AnthropicStreamReaderTests
     }
 
     [Theory]
-    [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}}""")]
     [InlineData("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"some_future_delta","text":"not a text delta"}}""")]
-    [InlineData("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"seed text"}}""")]
-    [InlineData("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":""}}""")]
-    [InlineData("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}}""")]
-    [InlineData("content_block_start", """{"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}}}""")]
+    [InlineData("content_block_start", """{"type":"content_block_start","index":0,"content_block":"not a block"}""")]
     [InlineData("ping", """{"type":"ping"}""")]
     [InlineData("some_future_event", """{"type":"some_future_event","delta":{"type":"text_delta","text":"not for us"}}""")]
     [InlineData("ping", "not even json")]
@@ -250,7 +248,31 @@ public sealed class AnthropicStreamReaderTests
         var type = JsonDocument.Parse(data).RootElement.GetProperty("type").GetString();
         var stream = $"event: {type}\ndata: {data}\n\n";
 
-        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe([expected]);
+        var events = await ReadAllAsync(Bytes(stream));
+
+        events.Select(Describe).Last().ShouldBe(expected);
+        if (type == "content_block_start")
+        {
+            // A tool result is told as its outcome, after the block itself (kept whole, to send back if the turn pauses).
+            events.Count.ShouldBe(2);
+            events[0].ShouldBeOfType<BlockStarted>().Block.GetRawText().ShouldBe(JsonDocument.Parse(data).RootElement.GetProperty("content_block").GetRawText());
+        }
+        else
+        {
+            events.Count.ShouldBe(1);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"seed text"}}""", """block {"type":"text","text":"seed text"}""")]
+    [InlineData("""{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":""}}""", """block {"type":"thinking","thinking":""}""")]
+    [InlineData("""{"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}}""", """block {"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}""")]
+    [InlineData("""{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9G"}}""", "signature EqQBCgIYAhIM1gbcDa9G")]
+    public async Task BlocksAndSignaturesAreKeptWholeForATurnThatMustBeSentBack(string data, string expected)
+    {
+        var type = JsonDocument.Parse(data).RootElement.GetProperty("type").GetString();
+
+        (await ReadAllAsync(Bytes($"event: {type}\ndata: {data}\n\n"))).Select(Describe).ShouldBe([expected]);
     }
 
     [Fact]
@@ -268,7 +290,7 @@ public sealed class AnthropicStreamReaderTests
 
             """;
 
-        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["thinking [hmm]"]);
+        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["thinking [hmm]", "signature abc"]);
     }
 
     [Fact]
@@ -305,7 +327,12 @@ public sealed class AnthropicStreamReaderTests
 
             """;
 
-        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(["""called srvtoolu_01 web_search {"query": "claude shannon"}"""]);
+        (await ReadAllAsync(Bytes(stream))).Select(Describe).ShouldBe(
+        [
+            """block {"type":"server_tool_use","id":"srvtoolu_01","name":"web_search","input":{}}""",
+            """block {"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}}""",
+            """called srvtoolu_01 web_search {"query": "claude shannon"}""",
+        ]);
     }
 
     [Fact]
@@ -495,6 +522,8 @@ public sealed class AnthropicStreamReaderTests
         MessageStopped => "stop",
         StreamError x => $"error {x.ErrorType} {x.Message}",
         ThinkingDelta t => $"thinking [{t.Text}]",
+        BlockStarted b => $"block {b.Block.GetRawText()}",
+        SignatureDelta s => $"signature {s.Signature}",
         CitationDelta c => $"citation {c.Url} [{c.Title}] [{c.CitedText}]",
         ServerToolCalled t => $"called {t.Id} {t.Name} {t.InputJson}",
         ServerToolResult r => $"result {r.ToolUseId} {r.Results} {r.ErrorCode}",

@@ -320,5 +320,11 @@ public sealed class LiveReplyTests : IAsyncDisposable
             var cost = CostCalculator.Compute(end.Usage, rows.Price);
             return new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, cost.TotalCost, 0, rows.Session.ModelUsed, end.StopReason);
         }
+
+        public Task ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct)
+        {
+            rows.Continue(paused, DateTimeOffset.UtcNow);
+            return Task.CompletedTask;
+        }
     }
 }

@@ -38,7 +38,7 @@ internal sealed class TraceSessionConfiguration : IEntityTypeConfiguration<Trace
         builder.HasIndex(s => s.CreatedAt).IncludeProperties(s => new
         {
             s.OwnerId, s.AgentId, s.ModelUsed, s.ApiKeyId, s.Status, s.Cost, s.CostEstimated, s.TokensIn, s.TokensOut, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens,
-            s.WebSearchRequests, s.ToolFees,
+            s.WebSearchRequests, s.ToolFees, s.Continued,
         });
     }
 }

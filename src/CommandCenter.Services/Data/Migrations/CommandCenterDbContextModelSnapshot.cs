@@ -699,6 +699,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completedAt");
 
+                    b.Property<bool>("Continued")
+                        .HasColumnType("boolean")
+                        .HasColumnName("continued");
+
                     b.Property<decimal>("Cost")
                         .HasPrecision(18, 6)
                         .HasColumnType("numeric(18,6)")
@@ -825,7 +829,7 @@ namespace CommandCenter.Services.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees", "Continued" });
 
                     b.HasIndex("TaskTraceId");
 
