@@ -130,4 +130,41 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         await Expect(ui.LastReplyText).ToHaveTextAsync("I can't help with that.");
         await Expect(ui.Replies.Last.GetByTestId("stop-notice")).ToContainTextAsync("Claude declined to go on with this reply");
     }
+
+    [Fact]
+    public async Task APausedTurnReadsAsOneReplyWhoseTraceListsEachCall()
+    {
+        var search = new FakeWebSearch("claude shannon", [new("https://en.wikipedia.org/wiki/Claude_Shannon", "Claude Shannon - Wikipedia", "April 30, 1916")]);
+        var (ui, user) = await SignInWithToolAgentAsync(new FakeScenario
+        {
+            Chunks = ["Let me look. "], WebSearch = search, StopReason = "pause_turn", Usage = new FakeUsage(1_000, 100, WebSearchRequests: 1),
+            Continuation = new FakeScenario { Chunks = ["He was born in 1916."], Usage = new FakeUsage(2_000, 50) },
+        });
+        using var _ = user;
+        await ui.SendAsync("When was Claude Shannon born?");
+
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Let me look. He was born in 1916.");
+        var reply = ui.Replies.Last;
+        await Expect(reply.GetByTestId("cost")).ToHaveTextAsync("$0.021250");
+        await Expect(reply.GetByTestId("tool-fees")).ToContainTextAsync("1 search");
+        await Expect(reply.GetByTestId("stop-notice")).ToHaveCountAsync(0);
+
+        await Page.GetByTestId("nav-traces").ClickAsync();
+        await Expect(Page.GetByTestId("trace-link")).ToHaveCountAsync(1);
+        await Expect(Page.GetByTestId("trace-cost")).ToHaveTextAsync("$0.021250");
+        await Page.GetByTestId("trace-link").ClickAsync();
+        await Expect(Page.GetByTestId("trace-cost-total")).ToHaveTextAsync("$0.021250");
+        var calls = Page.GetByTestId("trace-call");
+        await Expect(calls).ToHaveCountAsync(2);
+        await Expect(calls.First).ToContainTextAsync("pause_turn");
+        await Expect(calls.Last).ToContainTextAsync("end_turn");
+        await ScreenshotAsync("trace-paused-desktop");
+        // The pointer leaves the trace link, which on a phone lies where the navigation opens on hover.
+        await Page.Mouse.MoveAsync(1300, 850);
+        await Page.SetViewportSizeAsync(390, 844);
+        // The navigation slides away on a phone: the page is read once it has.
+        await Page.WaitForFunctionAsync("() => document.querySelector('[data-testid=trace-calls]').getBoundingClientRect().left < 40");
+        (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());
+        await ScreenshotAsync("trace-paused-phone");
+    }
 }
