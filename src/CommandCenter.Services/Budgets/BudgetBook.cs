@@ -31,13 +31,17 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
 {
     /// <summary>
     /// The most a request can cost: its input, estimated from the prompt's characters as the context check does, all
-    /// priced as 5-minute cache writes (the dearest class our requests use), plus <paramref name="maxTokens"/> of output.
+    /// priced as 5-minute cache writes (the dearest class our requests use), plus <paramref name="maxTokens"/> of output,
+    /// plus <paramref name="maxSearches"/> web searches at <paramref name="searchPerThousand"/> dollars per 1,000.
     /// </summary>
-    public static decimal WorstCase(long promptCharacters, int maxTokens, ModelPrice price)
+    public static decimal WorstCase(long promptCharacters, int maxTokens, ModelPrice price, int maxSearches = 0, decimal searchPerThousand = 0m)
     {
         var input = (int)Math.Min(int.MaxValue, (promptCharacters + ConversationHistory.CharsPerToken - 1) / ConversationHistory.CharsPerToken);
-        return CostCalculator.Compute(new TokenUsage(0, maxTokens, CacheWrite5mTokens: input), price).TotalCost;
+        return CostCalculator.Compute(new TokenUsage(0, maxTokens, CacheWrite5mTokens: input, WebSearchRequests: maxSearches), price, searchPerThousand).TotalCost;
     }
+
+    /// <summary>What a search agent without its own limit reserves for: Anthropic sets none, so this is a guess, not a bound.</summary>
+    public const int SearchesReservedWithoutALimit = 10;
 
     /// <summary>The budgets over a reply of <paramref name="userId"/> to <paramref name="agentId"/>, sent with <paramref name="integrationKeyId"/> if any (cached: most replies have none).</summary>
     private async Task<List<Budget>> ApplyingAsync(string userId, string agentId, string? integrationKeyId, CancellationToken ct)
@@ -138,7 +142,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
             _ => $"API key {await db.IntegrationKeys.Where(k => k.Id == shortfall.SubjectId).Select(k => k.Name).SingleOrDefaultAsync(ct)}'s",
         };
         return string.Create(CultureInfo.InvariantCulture,
-            $"Over budget: {whose} monthly budget of {Dollars(shortfall.MonthlyLimit)} has {Dollars(shortfall.Remaining)} left for {month:MMMM yyyy}, and this message may cost up to {Dollars(shortfall.WorstCase)} (its input and the agent's full max tokens of output). An admin can raise the budget.");
+            $"Over budget: {whose} monthly budget of {Dollars(shortfall.MonthlyLimit)} has {Dollars(shortfall.Remaining)} left for {month:MMMM yyyy}, and this message may cost up to {Dollars(shortfall.WorstCase)} (its input, the agent's full max tokens of output and, if it searches the web, its most searches). An admin can raise the budget.");
     }
 
     private static string Dollars(decimal amount) => amount.ToString("$#,##0.00####", CultureInfo.InvariantCulture);

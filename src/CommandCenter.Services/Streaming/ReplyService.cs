@@ -252,7 +252,8 @@ public sealed partial class ReplyService(
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now,
             apiKeyId, webSearch?.PerThousandRequests ?? 0m);
         return new Plan(apiKey, WireRequest.For(agent, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
-            BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price));
+            BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
+                agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
     }
 
     private async Task<(bool Active, string? Key)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)

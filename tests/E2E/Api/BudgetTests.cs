@@ -86,6 +86,28 @@ public sealed class BudgetTests(BudgetApp app) : IClassFixture<BudgetApp>
     }
 
     [Fact]
+    public async Task AnAgentThatSearchesReservesItsMostSearchesOnTopOfItsTokens()
+    {
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        using var admin = await app.AdminAsync();
+        var created = await admin.PostAsJsonAsync("/api/agents", new
+        {
+            name = $"Searcher {Guid.NewGuid():N}", model = "claude-haiku-4-5", systemPrompt = "Be brief.", maxTokens = 1000,
+            webSearch = new { enabled = true, maxUses = 3 },
+        }, Ct);
+        var agentId = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+        // The tokens' worst case fits; with three searches at $10 per 1,000 it does not.
+        (await SetBudgetAsync(admin, "user", user.Id, 0.02m)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var response = await user.SendAsync(agentId, "Hello", ct: Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        problem.GetProperty("budget").GetProperty("worstCase").GetDecimal().ShouldBe(WorstCase + 0.03m);
+        app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task AnAgentsBudgetRefusesBeforeAnthropicIsCalledAndWritesNothing()
     {
         using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
