@@ -97,4 +97,5 @@ public sealed record FakeUsage(
     int CacheCreation5mTokens = 0,
     int CacheCreation1hTokens = 0,
     int CacheReadTokens = 0,
-    int WebSearchRequests = 0);
+    int WebSearchRequests = 0,
+    int? ThinkingTokens = null);

@@ -430,6 +430,11 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             deltaUsage["cache_read_input_tokens"] = usage.CacheReadTokens;
         }
         deltaUsage["output_tokens"] = usage.OutputTokens;
+        if (usage.ThinkingTokens is { } thinking)
+        {
+            // How the API breaks output down: thinking inside output_tokens, never on top.
+            deltaUsage["output_tokens_details"] = new JsonObject { ["thinking_tokens"] = thinking };
+        }
         if (usage.WebSearchRequests > 0)
         {
             // As Anthropic reports server tool use: cumulative, in the final usage.

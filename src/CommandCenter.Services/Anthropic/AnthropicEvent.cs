@@ -81,6 +81,7 @@ internal static class UsageMerge
             write5m,
             write1h,
             reported.CacheReadInputTokens ?? current.CacheReadTokens,
-            reported.ServerToolUse?.WebSearchRequests ?? current.WebSearchRequests);
+            reported.ServerToolUse?.WebSearchRequests ?? current.WebSearchRequests,
+            reported.OutputTokensDetails?.ThinkingTokens ?? current.ThinkingTokens);
     }
 }

@@ -154,6 +154,13 @@ internal sealed class WireUsage
     public int? CacheReadInputTokens { get; init; }
     public WireCacheCreation? CacheCreation { get; init; }
     public WireServerToolUse? ServerToolUse { get; init; }
+    public WireOutputTokensDetails? OutputTokensDetails { get; init; }
+}
+
+/// <summary>What <c>output_tokens</c> is made of: its thinking tokens (inside it, never on top).</summary>
+internal sealed class WireOutputTokensDetails
+{
+    public int? ThinkingTokens { get; init; }
 }
 
 internal sealed class WireServerToolUse

@@ -12,7 +12,8 @@ public sealed record ConversationSummary(
 public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
-    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null);
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null,
+    int? ThinkingTokens = null);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -95,7 +96,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                 Calls = m.Role == MessageRole.Assistant
                     ? db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId)
                         .GroupBy(s => s.TaskTraceId)
-                        .Select(g => new { InputPricePerMTok = g.Min(s => s.InputPricePerMTok), WebSearchRequests = g.Sum(s => s.WebSearchRequests), ToolFees = g.Sum(s => s.ToolFees) })
+                        .Select(g => new { InputPricePerMTok = g.Min(s => s.InputPricePerMTok), WebSearchRequests = g.Sum(s => s.WebSearchRequests), ToolFees = g.Sum(s => s.ToolFees), ThinkingTokens = g.Sum(s => s.ThinkingTokens) })
                         .FirstOrDefault()
                     : null,
             })
@@ -109,7 +110,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                 : 0m;
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }

@@ -159,6 +159,7 @@ internal sealed class ReplyRows
         Session.Cost = sessionCost.TotalCost;
         Session.TokensIn = own.InputTokens;
         Session.TokensOut = own.OutputTokens;
+        Session.ThinkingTokens = own.ThinkingTokens;
         Session.CacheWriteTokens = own.CacheWrite5mTokens;
         Session.CacheWrite1hTokens = own.CacheWrite1hTokens;
         Session.CacheReadTokens = own.CacheReadTokens;

@@ -23,7 +23,8 @@ public sealed record CostEvent(
     string? StopReason,
     bool CostEstimated = false,
     ServerToolUse? ServerToolUse = null,
-    decimal ToolFees = 0m) : StreamEvent
+    decimal ToolFees = 0m,
+    int? ThinkingTokens = null) : StreamEvent
 {
     /// <summary>The model stopped because the agent's max tokens were reached: the reply is cut short.</summary>
     public bool Truncated => StopReason == "max_tokens";

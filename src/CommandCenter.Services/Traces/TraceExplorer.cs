@@ -85,8 +85,11 @@ public sealed record TraceSummary(
 
 public sealed record TracePage(IReadOnlyList<TraceSummary> Items, int Page, int PageSize, int Total);
 
-/// <summary>Tokens by class, each priced apart: cache writes and reads are never folded into input.</summary>
-public sealed record TraceTokens(int Input, int CacheWrite5m, int CacheWrite1h, int CacheRead, int Output, int Total);
+/// <summary>
+/// Tokens by class, each priced apart: cache writes and reads are never folded into input. <see cref="Thinking"/> is the
+/// part of output Anthropic reported as thinking (null when it did not).
+/// </summary>
+public sealed record TraceTokens(int Input, int CacheWrite5m, int CacheWrite1h, int CacheRead, int Output, int Total, int? Thinking = null);
 
 /// <summary>The price row the call was charged at, as copied onto the trace when it ran.</summary>
 public sealed record TracePrice(int Id, decimal InputPerMTok, decimal OutputPerMTok, DateTimeOffset? EffectiveFrom);
@@ -182,7 +185,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             .Select(c => new TraceCall(
                 c.Id, c.Status, c.StartedAt, c.TimeToFirstTokenMs, c.DurationMs,
                 new TraceTokens(c.TokensIn, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens, c.TokensOut,
-                    c.TokensIn + c.CacheWriteTokens + c.CacheWrite1hTokens + c.CacheReadTokens + c.TokensOut),
+                    c.TokensIn + c.CacheWriteTokens + c.CacheWrite1hTokens + c.CacheReadTokens + c.TokensOut, c.ThinkingTokens),
                 c.Cost, c.CostEstimated, c.WebSearchRequests, c.ToolFees, c.StopReason, c.UpstreamRequestId, c.UpstreamMessageId, c.UpstreamStatus, c.Error))
             .ToList();
         var first = calls[0];
@@ -196,7 +199,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             t.Id, t.Status, s.Status, s.AgentId, found.AgentName, s.ModelUsed, t.OwnerId, found.UserEmail, t.ConversationId, t.Instruction,
             t.StartedAt, t.CompletedAt, first.TimeToFirstTokenMs, duration, perSecond,
             new TraceTokens(calls.Sum(c => c.Tokens.Input), calls.Sum(c => c.Tokens.CacheWrite5m), calls.Sum(c => c.Tokens.CacheWrite1h),
-                calls.Sum(c => c.Tokens.CacheRead), output, t.TotalTokens),
+                calls.Sum(c => c.Tokens.CacheRead), output, t.TotalTokens, calls.Sum(c => c.Tokens.Thinking)),
             t.TotalCost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
             s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
             s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key",

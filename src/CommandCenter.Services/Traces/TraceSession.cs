@@ -18,6 +18,8 @@ public sealed class TraceSession
     public decimal Cost { get; set; }
     public int TokensIn { get; set; }
     public int TokensOut { get; set; }
+    /// <summary>The thinking tokens inside <see cref="TokensOut"/>, as Anthropic reported them; null when it did not.</summary>
+    public int? ThinkingTokens { get; set; }
     public int CacheWriteTokens { get; set; }
     public int CacheWrite1hTokens { get; set; }
     public int CacheReadTokens { get; set; }

@@ -141,7 +141,7 @@ public sealed class ChatMessage
             // A reply still being written has only the start's usage stored; its cost shows when it ends.
             Cost = saved.Role == MessageRole.Assistant && saved.Status != MessageStatus.Streaming && saved.Cost is { } cost
                 ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated,
-                    saved.WebSearchRequests > 0 ? new ServerToolUse(saved.WebSearchRequests) : null, saved.ToolFees)
+                    saved.WebSearchRequests > 0 ? new ServerToolUse(saved.WebSearchRequests) : null, saved.ToolFees, saved.ThinkingTokens)
                 : null,
             Error = saved.Error,
         };

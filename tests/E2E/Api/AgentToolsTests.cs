@@ -151,7 +151,10 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
     [Fact]
     public async Task HiddenThinkingSendsNothingOfItAndIsStillBilledAsOutput()
     {
-        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Four."], IncludeThinking = true, IncludeRedactedThinking = true, Usage = new FakeUsage(20, 400) });
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario
+        {
+            Chunks = ["Four."], IncludeThinking = true, IncludeRedactedThinking = true, Usage = new FakeUsage(20, 400, ThinkingTokens: 380),
+        });
         var agent = await AgentAsync(new { thinking = new { mode = "budget", budgetTokens = 1024, show = false } });
 
         var (events, raw) = await SendAsync(user, agent);
@@ -161,7 +164,14 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         raw.ShouldNotContain("EqQBCgIYAhIM");
         var cost = events.Single(e => e.Type == "cost").Data;
         cost.GetProperty("outputTokens").GetInt32().ShouldBe(400, "thinking tokens are output tokens");
+        cost.GetProperty("thinkingTokens").GetInt32().ShouldBe(380, "as Anthropic reported them: of the output, not on top");
         cost.GetProperty("totalCost").GetDecimal().ShouldBe(0.00606m); // 20 × $3 + 400 × $15 per million
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        await app.TraceEndedAsync(traceId);
+        (await app.Database.SingleAsync("SELECT \"thinkingTokens\", \"tokensOut\" FROM trace_sessions WHERE \"taskTraceId\" = $1", traceId))
+            .Values.ShouldBe([380, 400]);
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/api/traces/{traceId}", Ct);
+        (detail.GetProperty("tokens").GetProperty("output").GetInt32(), detail.GetProperty("tokens").GetProperty("thinking").GetInt32()).ShouldBe((400, 380));
         (await StoredReplyAsync(user, events)).GetProperty("activity").ValueKind.ShouldBe(JsonValueKind.Null, "hidden thinking is not stored either");
     }
 
@@ -233,6 +243,7 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         var (events, _) = await SendAsync(user, await app.CreateAgentAsync());
 
         events.Single(e => e.Type == "cost").Data.GetProperty("stopReason").GetString().ShouldBe(stopReason);
+        events.Single(e => e.Type == "cost").Data.GetProperty("thinkingTokens").ValueKind.ShouldBe(JsonValueKind.Null, "Anthropic reported none");
         events[^1].Type.ShouldBe("done");
         var traceId = events[0].Data.GetProperty("traceId").GetString()!;
         await app.TraceEndedAsync(traceId);

@@ -43,7 +43,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
                 new("https://en.wikipedia.org/wiki/Claude_Shannon", "Claude Shannon - Wikipedia", "April 30, 1916"),
                 new("https://www.britannica.com/biography/Claude-Shannon", "Claude Shannon | Britannica", "born April 30, 1916"),
             ]),
-            Usage = new FakeUsage(2_000, 300, WebSearchRequests: 1),
+            Usage = new FakeUsage(2_000, 300, WebSearchRequests: 1, ThinkingTokens: 240),
             HoldAfterChunks = 0,
             HoldUntil = release.Task,
         });
@@ -68,6 +68,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         await Expect(ui.LastReplyText).ToHaveTextAsync("Claude Shannon was born on April 30, 1916.");
         await Expect(thinking).Not.ToHaveAttributeAsync("open", "");
         await Expect(reply.GetByTestId("tool-fees")).ToHaveTextAsync("1 search $0.010000");
+        await Expect(reply.GetByTestId("thinking-tokens")).ToHaveTextAsync("of which 240 thinking");
         await ScreenshotAsync("agent-tools-complete");
 
         // A reload shows the same, from the stored reply.
@@ -78,6 +79,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         await Expect(reply.GetByTestId("thinking")).Not.ToHaveAttributeAsync("open", "");
         await Expect(reply.GetByTestId("tool-chip")).ToHaveTextAsync("Searched: claude shannon birth date · 2 results");
         await Expect(reply.GetByTestId("citation")).ToHaveCountAsync(2);
+        await Expect(reply.GetByTestId("thinking-tokens")).ToHaveTextAsync("of which 240 thinking");
 
         await Page.SetViewportSizeAsync(390, 844);
         (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());

@@ -46,6 +46,20 @@ public sealed class UsageMergeTests
     }
 
     [Fact]
+    public void ThinkingTokensAreTheReportedPartOfOutputAndUnknownUntilReported()
+    {
+        var started = default(TokenUsage).Apply(new WireUsage { InputTokens = 20, OutputTokens = 1 });
+
+        var ended = started.Apply(new WireUsage { OutputTokens = 400, OutputTokensDetails = new WireOutputTokensDetails { ThinkingTokens = 380 } });
+
+        started.ThinkingTokens.ShouldBeNull();
+        ended.ShouldBe(new TokenUsage(20, 400, ThinkingTokens: 380));
+        ended.TotalTokens.ShouldBe(420, "thinking is inside output, never added to it");
+        (ended + new TokenUsage(5, 10)).ThinkingTokens.ShouldBe(380);
+        (new TokenUsage(5, 10) + new TokenUsage(5, 10)).ThinkingTokens.ShouldBeNull();
+    }
+
+    [Fact]
     public void CacheCreationSplitIsHonoured()
     {
         var usage = default(TokenUsage).Apply(new WireUsage

@@ -787,6 +787,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("taskTraceId");
 
+                    b.Property<int?>("ThinkingTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("thinkingTokens");
+
                     b.Property<int?>("TimeToFirstTokenMs")
                         .HasColumnType("integer")
                         .HasColumnName("timeToFirstTokenMs");
