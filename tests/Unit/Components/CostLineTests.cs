@@ -32,6 +32,21 @@ public sealed class CostLineTests : BunitContext
     }
 
     [Fact]
+    public void ThinkingShowsAsPartOfOutputAndSearchesWithTheirFeeBeforeTheTotal()
+    {
+        var cut = RenderCost(new CostEvent(2_000, 300, 0, 0, 0.0205m, 0m, "claude-sonnet-4-5", "end_turn", ServerToolUse: new ServerToolUse(1), ToolFees: 0.01m, ThinkingTokens: 240));
+
+        Parts(cut).ShouldBe(["2,000 in", "300 out", "of which 240 thinking", "1 search $0.010000", "$0.020500"]);
+    }
+
+    [Fact]
+    public void NoThinkingLineWhenAnthropicReportedNoneOrTheOutputIsEstimated()
+    {
+        Parts(RenderCost(new CostEvent(45, 12, 0, 0, 0.000315m, 0m, "m", null, ThinkingTokens: 0))).ShouldBe(["45 in", "12 out", "$0.000315"]);
+        Parts(RenderCost(new CostEvent(45, 20, 0, 0, 0.000435m, 0m, "m", null, CostEstimated: true, ThinkingTokens: 5))).ShouldBe(["45 in", "≈20 out", "≈$0.000435"]);
+    }
+
+    [Fact]
     public void TokenCountsUseThousandsSeparators()
     {
         var cut = RenderCost(new CostEvent(1_250, 1_234_567, 0, 0, 12.5m, 0m, "m", null));
