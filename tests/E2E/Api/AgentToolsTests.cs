@@ -403,4 +403,44 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         (reply.GetProperty("status").GetString(), reply.GetProperty("content").GetString(), reply.GetProperty("cost").GetDecimal())
             .ShouldBe(("failed", "Let me look that up. ", 0.0145m));
     }
+
+    [Fact]
+    public async Task AStopDuringTheContinuationCancelsTheReplyAndBillsBothCalls()
+    {
+        using var user = await app.NewUserAnsweredByAsync(Paused with
+        {
+            Continuation = new FakeScenario { Chunks = ["He ", "was ", "born ", "in 1916."], HoldAfterChunks = 2, Usage = new FakeUsage(2_000, 50) },
+        });
+        var agent = await AgentAsync(new { webSearch = new { enabled = true } });
+
+        using var response = await user.SendAsync(agent, "When was Claude Shannon born?", ct: Ct);
+        var events = new List<ReceivedEvent>();
+        await foreach (var e in SseReader.ReadAsync(response, Ct))
+        {
+            events.Add(e);
+            if (e.Type == "chunk" && e.Text == "was ")
+            {
+                using var stop = await user.StopAsync(events[0].Data.GetProperty("messageId").GetString()!, Ct);
+                stop.StatusCode.ShouldBe(HttpStatusCode.OK);
+            }
+        }
+
+        var requests = app.Fake.RequestsFor(user.ApiKey!);
+        requests.Count.ShouldBe(2);
+        (await requests[1].Ended.WaitAsync(TimeSpan.FromSeconds(10), Ct)).ShouldNotBe(default);
+        requests[1].ClientAborted.ShouldBeTrue("the stop closed the continuing call");
+        var cost = events[^1];
+        cost.Type.ShouldBe("cost");
+        cost.Data.GetProperty("costEstimated").GetBoolean().ShouldBeTrue();
+        var traceId = events[0].Data.GetProperty("traceId").GetString()!;
+        var trace = await app.TraceEndedAsync(traceId);
+        trace["status"].ShouldBe("cancelled");
+        var sessions = await app.Database.QueryAsync(
+            "SELECT status, \"stopReason\", cost, \"costEstimated\", \"tokensIn\" FROM trace_sessions WHERE \"taskTraceId\" = $1 ORDER BY \"startedAt\"", traceId);
+        sessions.Select(x => (x["status"], x["stopReason"], x["costEstimated"], x["tokensIn"])).ShouldBe(
+            [("success", "pause_turn", false, 1_000), ("cancelled", null, true, 2_000)]);
+        ((decimal)sessions[0]["cost"]! + (decimal)sessions[1]["cost"]!).ShouldBe(cost.Data.GetProperty("totalCost").GetDecimal());
+        trace["totalCost"].ShouldBe(cost.Data.GetProperty("totalCost").GetDecimal());
+        (await StoredReplyAsync(user, events)).GetProperty("content").GetString().ShouldBe("Let me look that up. He was ");
+    }
 }
