@@ -59,8 +59,9 @@ internal static class ConversationHistory
         public long Length => User.Length + Assistant.Length;
     }
 
-    private static List<Turn> CompleteTurns(IReadOnlyList<Message> history)
+    private static List<Turn> CompleteTurns(IReadOnlyList<Message> all)
     {
+        var history = all.Where(m => !m.Superseded).ToList();
         var turns = new List<Turn>();
         for (var i = 0; i + 1 < history.Count; i++)
         {

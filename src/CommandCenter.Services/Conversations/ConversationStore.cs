@@ -13,7 +13,7 @@ public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
     DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null,
-    int? ThinkingTokens = null);
+    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -110,9 +110,50 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                 : 0m;
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded);
         }).ToList();
         return new ConversationDetail(summary, messages);
+    }
+
+    /// <summary>
+    /// Makes one of the last question's replies the one the conversation goes on from (the others become its siblings):
+    /// what the next message sends upstream. Only while no reply to it is being written.
+    /// </summary>
+    /// <returns>False when there is no such reply of the caller's.</returns>
+    /// <exception cref="InvalidInputException">It is not a reply to the conversation's last question.</exception>
+    /// <exception cref="Streaming.StreamStartException">A reply to it is being written.</exception>
+    public async Task<bool> ChooseReplyAsync(string ownerId, string replyId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var conversationId = await db.Messages.Where(m => m.Id == replyId && m.Role == MessageRole.Assistant)
+            .Where(m => db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == ownerId))
+            .Select(m => m.ConversationId).SingleOrDefaultAsync(ct);
+        if (conversationId is null)
+        {
+            return false;
+        }
+
+        var history = await db.Messages.Where(m => m.ConversationId == conversationId).OrderBy(m => m.Position).ToListAsync(ct);
+        var question = history.LastOrDefault(m => m is { Role: MessageRole.User, Superseded: false });
+        var chosen = history.Single(m => m.Id == replyId);
+        if (question is null || !LastTurn.AnswersLast(chosen, question))
+        {
+            throw InvalidInputException.For("messageId", "Only a reply to the conversation's last message can be chosen.");
+        }
+
+        var siblings = history.Where(m => m.Role == MessageRole.Assistant && LastTurn.AnswersLast(m, question)).ToList();
+        if (siblings.Any(m => m.Status == MessageStatus.Streaming))
+        {
+            throw Streaming.ReplyService.ConversationBusy();
+        }
+
+        foreach (var sibling in siblings)
+        {
+            sibling.Superseded = sibling != chosen;
+        }
+
+        await db.SaveChangesAsync(ct);
+        return true;
     }
 
     /// <summary>The status of one of the caller's messages and its conversation, as stored.</summary>

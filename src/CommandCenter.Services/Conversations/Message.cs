@@ -11,6 +11,13 @@ public sealed class Message
     public string Content { get; set; } = "";
     public string Status { get; set; } = MessageStatus.Complete;
     public string? TaskTraceId { get; init; }
+    /// <summary>A reply's question; null on replies stored before regenerating existed (their question is the message before).</summary>
+    public string? ReplyToId { get; init; }
+    /// <summary>
+    /// Replaced: a reply regenerated (kept as a sibling of the one that replaced it), or a question edited and sent again
+    /// (with its replies). Shown as such, never sent upstream again.
+    /// </summary>
+    public bool Superseded { get; set; }
     public int InputTokens { get; set; }
     public int OutputTokens { get; set; }
     public int CacheWriteTokens { get; set; }

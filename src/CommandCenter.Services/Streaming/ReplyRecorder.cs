@@ -101,7 +101,18 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             db.Conversations.Attach(rows.Conversation).Property(c => c.UpdatedAt).IsModified = true;
         }
 
-        db.AddRange(rows.Trace, rows.Question, rows.Reply);
+        db.AddRange(rows.Trace, rows.Reply);
+        if (rows.IsNewQuestion)
+        {
+            db.Add(rows.Question);
+        }
+
+        foreach (var replaced in rows.Replaced)
+        {
+            replaced.Superseded = true;
+            db.Attach(replaced).Property(m => m.Superseded).IsModified = true;
+        }
+
         if (rows.Trace.Status != Traces.TraceStatus.Running)
         {
             // Refused by Anthropic: settled at once, with the rows that say so.

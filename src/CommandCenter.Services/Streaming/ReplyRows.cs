@@ -49,6 +49,10 @@ internal sealed class ReplyRows
     /// <summary>The session of the call now running: the trace's last.</summary>
     public required TraceSession Session { get; set; }
     public required Message Question { get; init; }
+    /// <summary>False when the reply regenerates an answer to a question already stored.</summary>
+    public bool IsNewQuestion { get; init; } = true;
+    /// <summary>The messages this reply's start marks superseded: a regenerated reply, or an edited question and its replies.</summary>
+    public IReadOnlyList<Message> Replaced { get; init; } = [];
     public required Message Reply { get; init; }
     public required ModelPrice Price { get; init; }
     /// <summary>Dollars per 1,000 web searches when the reply started.</summary>
@@ -57,10 +61,15 @@ internal sealed class ReplyRows
     /// <summary>What the reply reserved on budgets before Anthropic was called; its end settles them to its cost.</summary>
     public IReadOnlyList<BudgetCharge> Charges { get; set; } = [];
 
-    /// <summary>The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the question's place in the conversation.</summary>
+    /// <summary>
+    /// The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the next free place in the
+    /// conversation. A reply made again to <paramref name="lastTurn"/> answers its stored question, or the edited one, and
+    /// supersedes what it replaces.
+    /// </summary>
     public static ReplyRows Create(
         string userId, Agent agent, ModelPrice price, Conversation conversation, bool isNewConversation, int position,
-        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null, decimal webSearchPerThousand = 0m)
+        string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null, decimal webSearchPerThousand = 0m,
+        LastTurn? lastTurn = null)
     {
         var trace = new TaskTrace
         {
@@ -75,20 +84,23 @@ internal sealed class ReplyRows
             WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,
         };
         trace.Sessions.Add(session);
+        var question = lastTurn?.Question ?? new Message
+        {
+            Id = Ids.New(), ConversationId = conversation.Id, Position = position++, Role = MessageRole.User, Content = text,
+            TaskTraceId = trace.Id, CreatedAt = now, CompletedAt = now,
+        };
         return new ReplyRows
         {
             Conversation = conversation,
             IsNewConversation = isNewConversation,
             Trace = trace,
             Session = session,
-            Question = new Message
-            {
-                Id = Ids.New(), ConversationId = conversation.Id, Position = position, Role = MessageRole.User, Content = text,
-                TaskTraceId = trace.Id, CreatedAt = now, CompletedAt = now,
-            },
+            Question = question,
+            IsNewQuestion = lastTurn?.Question is null,
+            Replaced = lastTurn?.Replaced ?? [],
             Reply = new Message
             {
-                Id = Ids.New(), ConversationId = conversation.Id, Position = position + 1, Role = MessageRole.Assistant,
+                Id = Ids.New(), ConversationId = conversation.Id, Position = position, Role = MessageRole.Assistant, ReplyToId = question.Id,
                 Status = MessageStatus.Streaming, TaskTraceId = trace.Id, CreatedAt = now,
             },
             Price = price,

@@ -153,6 +153,39 @@ public sealed partial class ReplyService(
     }
 
     /// <summary>
+    /// Makes the last turn of one of the caller's conversations again: <paramref name="messageId"/> is a reply to its
+    /// last question (regenerated; <paramref name="editedMessage"/> is ignored) or that question (sent again as
+    /// <paramref name="editedMessage"/>). The history sent upstream is the same as the first time.
+    /// </summary>
+    /// <exception cref="StreamStartException">No such message of the caller's, or any refusal of <see cref="StartAsync"/>.</exception>
+    public async Task<LiveReply> StartAgainAsync(string userId, string messageId, string? editedMessage, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default)
+    {
+        string conversationId, agentId;
+        string? text;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var found = await db.Messages.AsNoTracking()
+                .Where(m => m.Id == messageId)
+                .Join(db.Conversations.Where(c => c.OwnerId == userId), m => m.ConversationId, c => c.Id, (m, c) => new
+                {
+                    m.ConversationId,
+                    c.AgentId,
+                    // A reply is made again to its question, as stored.
+                    Question = m.Role == MessageRole.Assistant
+                        ? db.Messages.Where(q => q.ConversationId == m.ConversationId && (q.Id == m.ReplyToId || (m.ReplyToId == null && q.Position == m.Position - 1)))
+                            .Select(q => q.Content).FirstOrDefault()
+                        : null,
+                    IsReply = m.Role == MessageRole.Assistant,
+                })
+                .SingleOrDefaultAsync(ct)
+                ?? throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Message with ID {messageId} not found");
+            (conversationId, agentId, text) = (found.ConversationId, found.AgentId, found.IsReply ? found.Question : editedMessage);
+        }
+
+        return await StartAsync(userId, new SendMessageRequest(agentId, conversationId, text) { Replaces = messageId }, viaKey, ct);
+    }
+
+    /// <summary>
     /// Runs the message path once without a user or an upstream, so that the first real message after start does not pay
     /// for compiling it: the reads (for ids that do not exist), then a canned reply through the Anthropic stream reader
     /// and a <see cref="LiveReply"/>, recorded nowhere. Returns that reply's events, for the caller to format as SSE.
@@ -245,12 +278,13 @@ public sealed partial class ReplyService(
             ?? throw InvalidInputException.For("agentId", $"Model {agent.Model} has no price; an admin must add one before agent {agent.Name} can be used.");
 
         var (conversation, history) = await LoadConversationAsync(db, userId, agent, request.ConversationId, text, now, ct);
-        var prompt = ConversationHistory.Build(agent.SystemPrompt, history, text, price.ContextWindow, agent.MaxTokens)
+        var lastTurn = request.Replaces is { } replaces ? LastTurn.Of(history, replaces, text) : null;
+        var prompt = ConversationHistory.Build(agent.SystemPrompt, lastTurn?.Before ?? history, lastTurn?.Text ?? text, price.ContextWindow, agent.MaxTokens)
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
-        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, text, prompt, instance.Key, now,
-            apiKeyId, webSearch?.PerThousandRequests ?? 0m);
+        var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
+            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn);
         return new Plan(apiKey, WireRequest.For(agent, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
                 agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));

@@ -14,4 +14,11 @@ public sealed record SendMessageRequest(
     string? Message)
 {
     public const int MaxMessageLength = 32_000;
+
+    /// <summary>
+    /// The message this one replaces, set by the server only: the last question's reply to regenerate (the message is
+    /// then that question), or the last question, edited to <see cref="Message"/>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Replaces { get; init; }
 }

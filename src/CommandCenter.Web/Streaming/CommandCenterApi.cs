@@ -14,6 +14,9 @@ namespace CommandCenter.Web.Streaming;
 
 internal sealed record StopReplyResponse(string MessageId, string Status);
 
+/// <summary>The body of <c>POST …/messages/{id}/edit</c>: the last question as it should have been.</summary>
+internal sealed record EditMessageRequest(string? Message);
+
 internal static class CommandCenterApi
 {
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
@@ -24,7 +27,42 @@ internal static class CommandCenterApi
         api.MapPost("/message", SendMessage);
         api.MapGet("/messages/{messageId}/events", ResumeReply);
         api.MapPost("/messages/{messageId}/stop", StopReply);
+        api.MapPost("/messages/{messageId}/regenerate", (string messageId, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct) =>
+            StartAgain(messageId, null, user, replies, options, ct));
+        api.MapPost("/messages/{messageId}/edit", (string messageId, EditMessageRequest? request, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct) =>
+            StartAgain(messageId, request?.Message, user, replies, options, ct));
+        api.MapPost("/messages/{messageId}/choose", ChooseReply);
         return api;
+    }
+
+    /// <summary>The last turn made again (<see cref="ReplyService.StartAgainAsync"/>), streamed as <c>/message</c> streams a reply.</summary>
+    private static async Task<IResult> StartAgain(
+        string messageId, string? editedMessage, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await replies.StartAgainAsync(user.UserId(), messageId, editedMessage, user.IntegrationKey(), ct);
+            return new ServerSentEventsStreamResult(reply.WatchAsync(), options.Value.HeartbeatInterval);
+        }
+        catch (StreamStartException e)
+        {
+            return ToProblem(e);
+        }
+    }
+
+    /// <summary>Makes one of the last question's replies the one the conversation goes on from.</summary>
+    private static async Task<IResult> ChooseReply(string messageId, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct)
+    {
+        try
+        {
+            return await conversations.ChooseReplyAsync(user.UserId(), messageId, ct)
+                ? TypedResults.NoContent()
+                : ApiProblems.Error(StatusCodes.Status404NotFound, $"Message with ID {messageId} not found");
+        }
+        catch (StreamStartException e)
+        {
+            return ToProblem(e);
+        }
     }
 
     /// <summary>Starts the reply (refusals become status codes), then streams its events as SSE while the client watches.</summary>

@@ -305,6 +305,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("position");
 
+                    b.Property<string>("ReplyToId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("replyToId");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -320,6 +325,10 @@ namespace CommandCenter.Services.Data.Migrations
                     b.Property<string>("StopReason")
                         .HasColumnType("text")
                         .HasColumnName("stopReason");
+
+                    b.Property<bool>("Superseded")
+                        .HasColumnType("boolean")
+                        .HasColumnName("superseded");
 
                     b.Property<string>("TaskTraceId")
                         .HasColumnType("text")
