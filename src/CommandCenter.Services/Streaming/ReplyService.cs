@@ -136,7 +136,7 @@ public sealed partial class ReplyService(
         using (ExecutionContext.SuppressFlow())
         {
             var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
-            var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed);
+            var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed) { QuestionId = rows.Question.Id };
             var outputCounter = new OutputTokenCounter(anthropic, plan.ApiKey, plan.Request, replyLogger);
             var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
             {
@@ -329,6 +329,7 @@ public sealed partial class ReplyService(
         LogUpstreamRefused(logger, rows.Trace.Id, e.StatusCode, e.ErrorType);
         var error = $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
         using var patience = new CancellationTokenSource(RefusalWriteTimeout);
+        var recorded = false;
         try
         {
             await recorder.RecordStartAsync(rows, new ReplySnapshot(ReplyOutcome.Failed, default)
@@ -337,6 +338,7 @@ public sealed partial class ReplyService(
                 UpstreamStatus = e.StatusCode,
                 UpstreamRequestId = e.RequestId,
             }, patience.Token);
+            recorded = true;
         }
         catch (Exception unrecorded) when (unrecorded is OperationCanceledException or StreamStartException)
         {
@@ -349,6 +351,7 @@ public sealed partial class ReplyService(
             UpstreamStatus = e.StatusCode,
             UpstreamErrorType = e.ErrorType,
             TraceId = rows.Trace.Id,
+            StoredReply = recorded ? (rows.Conversation.Id, rows.Reply.Id) : null,
         };
     }
 

@@ -6,7 +6,11 @@ namespace CommandCenter.Services.Streaming;
 public abstract record StreamEvent;
 
 /// <param name="HistoryMessagesTrimmed">Oldest messages left out so the conversation fits the model's context window.</param>
-public sealed record MetaEvent(string ConversationId, string TraceId, string MessageId, int HistoryMessagesTrimmed) : StreamEvent;
+public sealed record MetaEvent(string ConversationId, string TraceId, string MessageId, int HistoryMessagesTrimmed) : StreamEvent
+{
+    /// <summary>The question the reply answers: the message just sent, or the stored one when a reply is regenerated.</summary>
+    public string? QuestionId { get; init; }
+}
 
 public sealed record ChunkEvent(string Text) : StreamEvent;
 

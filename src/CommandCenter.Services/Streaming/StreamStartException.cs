@@ -37,4 +37,7 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
 
     /// <summary>The trace that records the refused call, when one was written.</summary>
     public string? TraceId { get; init; }
+
+    /// <summary>The failed reply stored for the refused call, and its conversation, when they were written: the reply can be retried.</summary>
+    public (string ConversationId, string MessageId)? StoredReply { get; init; }
 }

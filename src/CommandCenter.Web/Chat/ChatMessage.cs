@@ -31,6 +31,29 @@ public sealed class ChatMessage
 
     public string Role { get; }
     public bool IsUser => Role == MessageRole.User;
+
+    /// <summary>The stored message's id: known once it is stored (a reply's, from its first event).</summary>
+    public string? Id { get; set; }
+
+    /// <summary>
+    /// The replies to this reply's question, this one among them, in the order they were written: more than one once
+    /// the reply was regenerated. Null for a question.
+    /// </summary>
+    public IReadOnlyList<ChatMessage>? Siblings { get; set; }
+
+    /// <summary>Of the conversation's last turn, which the operator may make again (regenerate, retry, edit, choose a sibling).</summary>
+    public bool IsLastTurn
+    {
+        get;
+        set
+        {
+            if (field != value)
+            {
+                field = value;
+                Notify();
+            }
+        }
+    }
     public ChatMessageState State { get; private set; }
     public CostEvent? Cost { get; private set; }
     public string? Error { get; private set; }
@@ -117,6 +140,7 @@ public sealed class ChatMessage
     public static ChatMessage From(MessageView saved, string? retryText)
     {
         var message = Loaded(saved, retryText);
+        message.Id = saved.Id;
         if (saved.Activity is { } activity)
         {
             message._thinking.Append(activity.Thinking);

@@ -174,15 +174,17 @@ public sealed class ChatMessageItemTests : BunitContext
     }
 
     [Fact]
-    public async Task FailedReplyShowsErrorAndRetryInvokesOnRetryWithOriginalText()
+    public async Task FailedReplyShowsErrorAndRetryInvokesOnRetryWithTheReply()
     {
-        var retried = new List<string>();
+        var retried = new List<ChatMessage>();
         var message = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Streaming) { RetryText = "What is 2 + 2?" };
         var cut = Render<ChatMessageItem>(p => p
             .Add(c => c.Message, message)
-            .Add(c => c.OnRetry, (string text) => retried.Add(text)));
+            .Add(c => c.OnRetry, (ChatMessage failed) => retried.Add(failed)));
 
         message.Finish(ChatMessageState.Failed, error: "The model is overloaded.");
+        cut.FindAll("[data-testid=retry]").ShouldBeEmpty("only the last turn can be retried; the page marks it once the reply has ended");
+        message.IsLastTurn = true;
         cut.Render(p => p.Add(c => c.Message, message));
 
         cut.Find("[data-testid=assistant-message]").GetAttribute("data-state").ShouldBe("failed");
@@ -191,7 +193,7 @@ public sealed class ChatMessageItemTests : BunitContext
 
         await cut.Find("[data-testid=retry]").ClickAsync(new());
 
-        retried.ShouldBe(["What is 2 + 2?"]);
+        retried.ShouldBe([message]);
     }
 
     [Fact]
@@ -207,19 +209,74 @@ public sealed class ChatMessageItemTests : BunitContext
     }
 
     [Fact]
-    public void FailedReplyHasNoRetryButtonWithoutRetryTextOrHandler()
+    public void FailedReplyHasNoRetryButtonWithoutAnIdOrRetryTextOrHandler()
     {
-        var withoutText = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed);
+        var withoutText = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed) { IsLastTurn = true };
         var cut = Render<ChatMessageItem>(p => p
             .Add(c => c.Message, withoutText)
-            .Add(c => c.OnRetry, (string _) => { }));
+            .Add(c => c.OnRetry, (ChatMessage _) => { }));
         cut.FindAll("[data-testid=message-error]").Count.ShouldBe(1);
         cut.FindAll("[data-testid=retry]").ShouldBeEmpty();
 
-        var withoutHandler = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed) { RetryText = "hi" };
+        var withoutHandler = new ChatMessage(MessageRole.Assistant, "", ChatMessageState.Failed) { RetryText = "hi", IsLastTurn = true };
         var other = RenderMessage(withoutHandler);
         other.FindAll("[data-testid=message-error]").Count.ShouldBe(1);
         other.FindAll("[data-testid=retry]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task TheLastReplyOffersRegenerateAndFlipsBetweenItsSiblings()
+    {
+        var (first, second) = (new ChatMessage(MessageRole.Assistant, "First.") { Id = "a1" }, new ChatMessage(MessageRole.Assistant, "Second.") { Id = "a2" });
+        first.Siblings = second.Siblings = [first, second];
+        var (regenerated, chosen) = (new List<ChatMessage>(), new List<ChatMessage>());
+        var cut = Render<ChatMessageItem>(p => p
+            .Add(c => c.Message, second)
+            .Add(c => c.OnRegenerate, (ChatMessage m) => regenerated.Add(m))
+            .Add(c => c.OnChoose, (ChatMessage m) => chosen.Add(m)));
+        cut.FindAll("[data-testid=regenerate]").ShouldBeEmpty("not the last turn");
+        cut.FindAll("[data-testid=siblings]").ShouldBeEmpty();
+
+        second.IsLastTurn = true;
+        cut.Render(p => p.Add(c => c.Message, second));
+
+        cut.Find("[data-testid=sibling-position]").TextContent.ShouldBe("2 / 2");
+        cut.Find("[data-testid=sibling-next]").HasAttribute("disabled").ShouldBeTrue();
+        await cut.Find("[data-testid=sibling-previous]").ClickAsync(new());
+        chosen.ShouldBe([first]);
+        await cut.Find("[data-testid=regenerate]").ClickAsync(new());
+        regenerated.ShouldBe([second]);
+    }
+
+    [Fact]
+    public async Task TheLastQuestionCanBeEditedAndSentAgainOrTheEditCancelled()
+    {
+        var question = new ChatMessage(MessageRole.User, "Waht is 2 + 2?") { Id = "q1", IsLastTurn = true };
+        var edits = new List<(ChatMessage, string)>();
+        var cut = Render<ChatMessageItem>(p => p.Add(c => c.Message, question).Add(c => c.OnEdit, ((ChatMessage Question, string Text) e) => edits.Add(e)));
+
+        await cut.Find("[data-testid=edit-message]").ClickAsync(new());
+        cut.Find("[data-testid=edit-box]").GetAttribute("value").ShouldBe("Waht is 2 + 2?");
+        await cut.Find("[data-testid=edit-cancel]").ClickAsync(new());
+        cut.Find("[data-testid=user-text]").TextContent.ShouldBe("Waht is 2 + 2?");
+        edits.ShouldBeEmpty();
+
+        await cut.Find("[data-testid=edit-message]").ClickAsync(new());
+        await cut.Find("[data-testid=edit-box]").InputAsync(new() { Value = "What is 2 + 2?" });
+        await cut.Find("[data-testid=edit-send]").ClickAsync(new());
+
+        edits.ShouldBe([(question, "What is 2 + 2?")]);
+    }
+
+    [Fact]
+    public void AQuestionNotOfTheLastTurnOrNotYetStoredCannotBeEdited()
+    {
+        IRenderedComponent<ChatMessageItem> Editable(ChatMessage question) =>
+            Render<ChatMessageItem>(p => p.Add(c => c.Message, question).Add(c => c.OnEdit, ((ChatMessage, string) _) => { }));
+
+        Editable(new ChatMessage(MessageRole.User, "Old") { Id = "q0" }).FindAll("[data-testid=edit-message]").ShouldBeEmpty();
+        Editable(new ChatMessage(MessageRole.User, "Unsent") { IsLastTurn = true }).FindAll("[data-testid=edit-message]").ShouldBeEmpty();
+        Editable(new ChatMessage(MessageRole.User, "Last") { Id = "q1", IsLastTurn = true }).FindAll("[data-testid=edit-message]").Count.ShouldBe(1);
     }
 
     [Fact]
