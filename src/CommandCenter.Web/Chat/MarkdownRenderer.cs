@@ -16,6 +16,7 @@ internal sealed class MarkdownRenderer
         .UseTaskLists()
         .UseAutoLinks()
         .UseSoftlineBreakAsHardlineBreak()
+        .Use<SyntaxHighlighting>()
         .Build();
 
     private readonly HtmlSanitizer _sanitizer = CreateSanitizer();

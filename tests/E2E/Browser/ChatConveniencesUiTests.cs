@@ -13,7 +13,7 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
     public async Task TheReplyCopiesAsMarkdownAndACodeBlockCopiesItsCode()
     {
         await Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
-        const string reply = "Run this:\n\n```python\nprint('hi')\n```\n\nThat is **all**.";
+        const string reply = "Run this:\n\n```python\n# greet\nprint('hi')\n```\n\nThat is **all**.";
         var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = [reply] });
         using var _ = user;
         await ui.SendAsync("How do I print?");
@@ -24,10 +24,17 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
         await Expect(ui.LastReply.GetByTestId("copy-reply")).ToHaveAttributeAsync("aria-label", "Copy reply");
         (await ClipboardAsync()).ShouldBe(reply);
 
+        // Highlighted: a colour per token kind, on the page's own stylesheet.
+        var code = ui.LastReply.Locator("pre code.language-python");
+        await Expect(code.Locator(".comment")).ToHaveTextAsync("# greet");
+        await Expect(code.Locator(".string")).ToHaveTextAsync("'hi'");
+        (await code.Locator(".string").EvaluateAsync<string>("e => getComputedStyle(e).color")).ShouldNotBe(await code.EvaluateAsync<string>("e => getComputedStyle(e).color"));
+        await ScreenshotAsync("code-highlighted");
+
         var copyCode = ui.LastReply.Locator(".cc-copy-code");
         await copyCode.ClickAsync();
         await Expect(copyCode).ToHaveTextAsync("Copied");
-        (await ClipboardAsync()).TrimEnd().ShouldBe("print('hi')");
+        (await ClipboardAsync()).TrimEnd().ShouldBe("# greet\nprint('hi')");
     }
 
     [Fact]
