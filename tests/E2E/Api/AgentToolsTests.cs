@@ -378,6 +378,9 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         (await app.TraceEndedAsync(traceId))["status"].ShouldBe("completed");
         (await app.Database.QueryAsync("SELECT continued FROM trace_sessions WHERE \"taskTraceId\" = $1 ORDER BY \"startedAt\"", traceId))
             .Select(s => s["continued"]).ShouldBe([true, true, true, false]);
+        // Each call's rows landed on the first attempt: none was written twice or retried.
+        app.Logs.Lines.Where(l => l.Contains($"Trace {traceId}: write attempt")).ShouldBeEmpty();
+        app.Logs.Lines.Count(l => l.Contains($"Trace {traceId}: Anthropic paused the turn")).ShouldBe(3);
         (await StoredReplyAsync(user, events)).GetProperty("stopReason").GetString().ShouldBe("pause_turn");
     }
 
