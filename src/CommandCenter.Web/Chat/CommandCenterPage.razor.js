@@ -1,27 +1,3 @@
-// Enter sends, Shift+Enter is a new line; an IME composition's Enter is left alone.
-// The text goes with the call: the server's copy of the box may be a keystroke behind.
-export function initComposer(textarea, page) {
-    textarea.addEventListener('keydown', e => {
-        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-            e.preventDefault();
-            if (!textarea.disabled && textarea.value.trim().length > 0) {
-                page.invokeMethodAsync('SendFromComposer', textarea.value);
-            }
-        }
-    });
-    // Escape stops a reply being written, unless it is closing a dialog or a menu first. The page's box leaving the
-    // document (the operator went to another page) ends the listening.
-    const stopOnEscape = e => {
-        if (!textarea.isConnected) {
-            document.removeEventListener('keydown', stopOnEscape);
-        } else if (e.key === 'Escape' && !e.defaultPrevented && !document.querySelector('.mud-dialog, .mud-popover-open')) {
-            page.invokeMethodAsync('StopFromKeyboard');
-        }
-    };
-    document.addEventListener('keydown', stopOnEscape);
-    textarea.dataset.ready = 'true';
-}
-
 // Scrolls to the newest message (after sending, or opening a conversation).
 export function scrollToBottom(element, force) {
     if (force || element.scrollHeight - element.scrollTop - element.clientHeight < 160) {
@@ -62,8 +38,4 @@ export function followGrowth(element, jump) {
 
 export function timeZone() {
     return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
-
-export function focus(element) {
-    element.focus();
 }
