@@ -24,8 +24,11 @@ internal sealed record SignatureDelta(string Signature) : AnthropicEvent;
 /// <summary>Summarised thinking; billed as output whether or not anyone sees it.</summary>
 internal sealed record ThinkingDelta(string Text) : AnthropicEvent;
 
-/// <summary>Claude called a server tool (web search, web fetch) with this input, streamed whole.</summary>
-internal sealed record ServerToolCalled(string Id, string Name, string InputJson) : AnthropicEvent;
+/// <summary>
+/// Claude called a server tool (web search, web fetch) with this input, streamed whole: a JSON object, or, when the
+/// pieces did not make valid JSON, the text as streamed.
+/// </summary>
+internal sealed record ServerToolCalled(string Id, string Name, System.Text.Json.JsonElement Input) : AnthropicEvent;
 
 /// <summary>A piece of the JSON input of the tool call opened at <see cref="Index"/> (a server's or the client's).</summary>
 internal sealed record ToolInputDelta(int Index, string PartialJson) : AnthropicEvent;

@@ -36,7 +36,7 @@ internal static class AnthropicStreamReader
                 case BlockStopped stopped:
                     if (calls?.Remove(stopped.Index, out var call) == true)
                     {
-                        yield return new ServerToolCalled(call.Id, call.Name, call.Input.ToString());
+                        yield return new ServerToolCalled(call.Id, call.Name, ToolInput(call.Input.ToString()));
                     }
 
                     break;
@@ -86,6 +86,20 @@ internal static class AnthropicStreamReader
         JsonValueKind.Object => new ServerToolResult(toolUseId, 1, null),
         _ => new ServerToolResult(toolUseId, 0, null),
     };
+
+    /// <summary>A tool call's input as Anthropic streamed it; an empty one is an empty object.</summary>
+    private static JsonElement ToolInput(string json)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(json.Length > 0 ? json : "{}");
+            return parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(json, WireJsonContext.Default.String);
+        }
+    }
 
     private static string? Text(JsonElement json, string property) =>
         json.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -16,8 +16,6 @@ internal sealed class AssistantContent
     private StringBuilder? _text;
     private string? _textProperty;
 
-    public int Count => _blocks.Count;
-
     public void Observe(AnthropicEvent e)
     {
         switch (e)
@@ -57,7 +55,8 @@ internal sealed class AssistantContent
                 {
                     if (block is JsonObject tool && tool["id"]?.GetValue<string>() == call.Id)
                     {
-                        tool["input"] = ParseInput(call.InputJson);
+                        // Input that was not a JSON object goes back as an empty one, which the API accepts.
+                        tool["input"] = call.Input.ValueKind == JsonValueKind.Object ? JsonNode.Parse(call.Input.GetRawText()) : new JsonObject();
                     }
                 }
 
@@ -82,17 +81,5 @@ internal sealed class AssistantContent
         _open = null;
         _text = null;
         _textProperty = null;
-    }
-
-    private static JsonNode ParseInput(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json.Length > 0 ? json : "{}") ?? new JsonObject();
-        }
-        catch (JsonException)
-        {
-            return new JsonObject();
-        }
     }
 }

@@ -193,6 +193,7 @@ internal sealed class WireErrorBody
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WireRequest))]
 [JsonSerializable(typeof(IReadOnlyList<WireTextBlock>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(WireEvent))]
 [JsonSerializable(typeof(WireErrorBody))]
 [JsonSerializable(typeof(WireCountRequest))]

@@ -309,9 +309,8 @@ public sealed partial class LiveReply
                         Append(new ThinkingEvent(thinking.Text));
                         break;
                     case ServerToolCalled tool:
-                        var arguments = ToolInput(tool.InputJson);
-                        _toolCalls[tool.Id] = (tool.Name, arguments, _tools.Count);
-                        _tools.Add(new ToolEvent(tool.Name, arguments, ToolEvent.Running));
+                        _toolCalls[tool.Id] = (tool.Name, tool.Input, _tools.Count);
+                        _tools.Add(new ToolEvent(tool.Name, tool.Input, ToolEvent.Running));
                         Append(_tools[^1]);
                         break;
                     case ServerToolResult result when _toolCalls.Remove(result.ToolUseId, out var call):
@@ -413,20 +412,6 @@ public sealed partial class LiveReply
                 UpstreamStatus = e.StatusCode,
                 UpstreamRequestId = e.RequestId,
             };
-        }
-    }
-
-    /// <summary>A tool call's input as Anthropic streamed it; an empty one is an empty object.</summary>
-    private static JsonElement ToolInput(string json)
-    {
-        try
-        {
-            using var parsed = JsonDocument.Parse(json.Length > 0 ? json : "{}");
-            return parsed.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return JsonSerializer.SerializeToElement(json, StreamEventJsonContext.Default.String);
         }
     }
 

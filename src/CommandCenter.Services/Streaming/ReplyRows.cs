@@ -76,13 +76,7 @@ internal sealed class ReplyRows
             Id = Ids.New(), OwnerId = userId, MasterAgentId = agent.Id, ConversationId = conversation.Id, Instruction = text,
             InstanceKey = instanceKey, StartedAt = now, CreatedAt = now,
         };
-        var session = new TraceSession
-        {
-            Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = userId, AgentId = agent.Id, ApiKeyId = apiKeyId, Instruction = text, ModelUsed = agent.Model,
-            ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
-            HistoryMessagesSent = prompt.HistoryMessagesSent, HistoryMessagesTrimmed = prompt.HistoryMessagesTrimmed,
-            WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,
-        };
+        var session = NewSession(trace, agent.Id, agent.Model, apiKeyId, price, prompt.HistoryMessagesSent, prompt.HistoryMessagesTrimmed, webSearchPerThousand, now);
         trace.Sessions.Add(session);
         var question = lastTurn?.Question ?? new Message
         {
@@ -126,16 +120,19 @@ internal sealed class ReplyRows
         ended.CompletedAt = now;
         _earlierUsage = TotalUsage;
         _earlierCost = cost;
-        Session = new TraceSession
-        {
-            Id = Ids.New(), TaskTraceId = Trace.Id, OwnerId = ended.OwnerId, AgentId = ended.AgentId, ApiKeyId = ended.ApiKeyId, Instruction = ended.Instruction,
-            ModelUsed = ended.ModelUsed, ModelPriceId = ended.ModelPriceId, InputPricePerMTok = Price.InputPerMTok, OutputPricePerMTok = Price.OutputPerMTok,
-            HistoryMessagesSent = ended.HistoryMessagesSent, HistoryMessagesTrimmed = ended.HistoryMessagesTrimmed,
-            WebSearchPerThousand = WebSearchPerThousand, StartedAt = now, CreatedAt = now,
-        };
+        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.ApiKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now);
         Trace.Sessions.Add(Session);
         return ended;
     }
+
+    /// <summary>A call of <paramref name="trace"/>, running, at the price it starts with.</summary>
+    private static TraceSession NewSession(
+        TaskTrace trace, string agentId, string model, string? apiKeyId, ModelPrice price, int historySent, int historyTrimmed, decimal webSearchPerThousand, DateTimeOffset now) => new()
+    {
+        Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = trace.OwnerId, AgentId = agentId, ApiKeyId = apiKeyId, Instruction = trace.Instruction, ModelUsed = model,
+        ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
+        HistoryMessagesSent = historySent, HistoryMessagesTrimmed = historyTrimmed, WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,
+    };
 
     /// <summary>Writes <paramref name="snapshot"/> (the current session's) into the rows; returns the whole reply's cost.</summary>
     public CostBreakdown Apply(ReplySnapshot snapshot, DateTimeOffset now)

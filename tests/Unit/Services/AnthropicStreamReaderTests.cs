@@ -525,7 +525,7 @@ public sealed class AnthropicStreamReaderTests
         BlockStarted b => $"block {b.Block.GetRawText()}",
         SignatureDelta s => $"signature {s.Signature}",
         CitationDelta c => $"citation {c.Url} [{c.Title}] [{c.CitedText}]",
-        ServerToolCalled t => $"called {t.Id} {t.Name} {t.InputJson}",
+        ServerToolCalled t => $"called {t.Id} {t.Name} {t.Input.GetRawText()}",
         ServerToolResult r => $"result {r.ToolUseId} {r.Results} {r.ErrorCode}",
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, "An event type this test does not know."),
     };
