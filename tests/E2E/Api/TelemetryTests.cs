@@ -11,12 +11,41 @@ namespace CommandCenter.E2E.Api;
 /// <summary>The app with its telemetry exported to memory as well.</summary>
 public sealed class TelemetryApp : CommandCenterApp
 {
-    public List<Activity> Activities { get; } = [];
-    public List<Metric> Metrics { get; } = [];
+    public Exported<Activity> Activities { get; } = new();
+    public Exported<Metric> Metrics { get; } = new();
 
     protected override void ConfigureServices(IServiceCollection services) =>
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Activities))
             .ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(Metrics));
+}
+
+/// <summary>
+/// What an exporter wrote. Exporters add from the thread that ends a span (an HTTP request ends after its
+/// client has read the last byte) or from the metric reader's timer, so reads take a copy under the lock.
+/// </summary>
+public sealed class Exported<T> : ICollection<T>
+{
+    private readonly List<T> items = [];
+
+    public int Count { get { lock (items) { return items.Count; } } }
+
+    public bool IsReadOnly => false;
+
+    public T[] Snapshot() { lock (items) { return [.. items]; } }
+
+    public void Add(T item) { lock (items) { items.Add(item); } }
+
+    public void Clear() { lock (items) { items.Clear(); } }
+
+    public bool Contains(T item) { lock (items) { return items.Contains(item); } }
+
+    public void CopyTo(T[] array, int arrayIndex) { lock (items) { items.CopyTo(array, arrayIndex); } }
+
+    public bool Remove(T item) { lock (items) { return items.Remove(item); } }
+
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)Snapshot()).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 public sealed class TelemetryTests(TelemetryApp app) : IClassFixture<TelemetryApp>
@@ -56,8 +85,11 @@ public sealed class TelemetryTests(TelemetryApp app) : IClassFixture<TelemetryAp
         var cost = events.Single(e => e.Type == "cost").Data.GetProperty("totalCost").GetDecimal();
         cost.ShouldBe(0.00099m);
 
-        // Its parent is the HTTP request that sent the message; its child is the call to Anthropic.
-        var request = app.Activities.Single(a => a.SpanId == reply.ParentSpanId);
+        // Its parent is the HTTP request that sent the message (it ends once the client has read the stream); its child is the call to Anthropic.
+        var request = (await Eventually.UntilAsync(
+            () => Task.FromResult(app.Activities.SingleOrDefault(a => a.SpanId == reply.ParentSpanId)),
+            found => found is not null,
+            TimeSpan.FromSeconds(10))).ShouldNotBeNull();
         request.Kind.ShouldBe(ActivityKind.Server);
         request.GetTagItem("url.path").ShouldBe("/api/command-center/message");
         var upstream = app.Activities.Where(a => a.ParentSpanId == reply.SpanId).ShouldHaveSingleItem();
