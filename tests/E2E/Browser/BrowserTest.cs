@@ -21,12 +21,15 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     /// <summary>An error in the browser console this test causes on purpose (a 404 page, a blocked origin); any other fails it.</summary>
     protected virtual bool ConsoleErrorExpected(string text) => false;
 
+    /// <summary>The browser's time zone; the machine's unless a test needs another.</summary>
+    protected virtual string? TimezoneId => null;
+
     /// <summary>Where the browser finds the app: the instance itself, or a proxy in front of it.</summary>
     protected virtual Uri SiteUrl => App.BaseUrl;
 
     public virtual async ValueTask InitializeAsync()
     {
-        Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = SiteUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = SiteUrl.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, TimezoneId = TimezoneId });
         Context.SetDefaultTimeout(15_000);
         Context.Console += (_, message) =>
         {
@@ -58,12 +61,17 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     public virtual async ValueTask DisposeAsync()
     {
         var failed = TestContext.Current.TestState?.Result == TestResult.Failed;
+        var name = "FAILED-" + TestContext.Current.Test?.TestDisplayName;
+        var screenshot = failed || !_consoleErrors.IsEmpty ? await ScreenshotAsync(name) : null;
+
+        // Closing the pages ends their circuits, which may log an error of its own.
+        await Context.DisposeAsync();
+        GC.SuppressFinalize(this);
         if (failed || !_consoleErrors.IsEmpty)
         {
-            var screenshot = await ScreenshotAsync("FAILED-" + TestContext.Current.Test?.TestDisplayName);
             // The app's warnings and errors beside the picture (a broken circuit shows up there, not in the browser), then the
             // browser's own account. scripts/test.sh prints these files after a failed run.
-            await File.WriteAllLinesAsync(Path.ChangeExtension(screenshot, ".log"), [
+            await File.WriteAllLinesAsync(Path.ChangeExtension(screenshot ?? Path.Combine(ScreenshotFolder, ScreenshotFile(name)), ".log"), [
                 "== app warnings and errors",
                 .. App.Logs.Lines.Where(l => l.StartsWith("Warning") || l.StartsWith("Error") || l.StartsWith("Critical")),
                 "== browser",
@@ -71,8 +79,6 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
             ]);
         }
 
-        await Context.DisposeAsync();
-        GC.SuppressFinalize(this);
         if (!failed && !_consoleErrors.IsEmpty)
         {
             // A page that works but logs errors is not done: the browser console stays clean.
@@ -110,10 +116,12 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     /// <summary>Saves a full-page screenshot under TestResults/screenshots and returns its path.</summary>
     protected async Task<string> ScreenshotAsync(string name, IPage? page = null)
     {
-        var file = Path.Combine(ScreenshotFolder, string.Concat(name.Split(Path.GetInvalidFileNameChars())).Replace(' ', '_') + ".png");
+        var file = Path.Combine(ScreenshotFolder, ScreenshotFile(name));
         await (page ?? Page).ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
         return file;
     }
+
+    private static string ScreenshotFile(string name) => string.Concat(name.Split(Path.GetInvalidFileNameChars())).Replace(' ', '_') + ".png";
 
     private static string ScreenshotFolder
     {

@@ -7,6 +7,9 @@ namespace CommandCenter.E2E.Browser;
 /// <summary>What people coming from Claude.ai expect of a chat: copy, times on hover, a way back to the newest text.</summary>
 public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
 {
+    // Half an hour off UTC: a time shown in the server's zone instead of the browser's cannot pass for it.
+    protected override string? TimezoneId => "Australia/Adelaide";
+
     private Task<string> ClipboardAsync() => Page.EvaluateAsync<string>("navigator.clipboard.readText()");
 
     [Fact]
@@ -42,6 +45,7 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
     {
         var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Noted."] });
         using var _ = user;
+        (await Page.EvaluateAsync<string>("Intl.DateTimeFormat().resolvedOptions().timeZone")).ShouldBe(TimezoneId);
         var before = DateTimeOffset.UtcNow.AddSeconds(-5);
         await ui.SendAsync("Remember this");
         await Expect(ui.LastReplyText).ToHaveTextAsync("Noted.");
@@ -55,10 +59,15 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
         }
 
         await Expect(Page.GetByTestId("message-time")).ToHaveCountAsync(2);
-        // After a reload the stored times are shown.
+        // After a reload the stored times are shown, in the browser's zone too (learnt after they first render).
         await Page.ReloadAsync();
         await ui.WaitUntilInteractiveAsync();
         await Expect(Page.GetByTestId("message-time")).ToHaveCountAsync(2);
+        foreach (var time in await Page.GetByTestId("message-time").AllAsync())
+        {
+            var local = await time.EvaluateAsync<string>("t => new Date(t.dateTime).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })");
+            await Expect(time).ToHaveTextAsync(local);
+        }
     }
 
     [Fact]
