@@ -27,6 +27,15 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         await Page.GetByTestId("agent-save").ClickAsync();
         await Expect(Page.GetByTestId("agents-grid")).ToContainTextAsync(name);
         await ScreenshotAsync("agents-page");
+        // Every cell of the row, its actions too, is on the row's line and as tall as the row.
+        var created = Page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = name });
+        var rowBox = (await created.BoundingBoxAsync()).ShouldNotBeNull();
+        foreach (var cell in await created.Locator("td").AllAsync())
+        {
+            var box = (await cell.BoundingBoxAsync()).ShouldNotBeNull();
+            box.Y.ShouldBe(rowBox.Y, 0.5);
+            box.Height.ShouldBe(rowBox.Height, 0.5);
+        }
 
         using var operatorUser = await App.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
         await using var operatorContext = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString() });

@@ -70,4 +70,34 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
         await Page.Mouse.ClickAsync(370, 400);
         await Expect(sidebar).ToBeHiddenAsync();
     }
+
+    [Fact]
+    public async Task OnAPhoneTheHeaderIsCompactAndTheMessageBoxStaysInViewWhenTheKeyboardOpens()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Noted."] });
+        using var _ = user;
+        await Page.SetViewportSizeAsync(390, 844);
+        await ui.SendAsync("Remember the milk");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Noted.");
+
+        // The conversations button beside the agent, whose model and price take one line.
+        var toggle = (await Page.GetByTestId("conversations-toggle").BoundingBoxAsync()).ShouldNotBeNull();
+        var picker = (await Page.GetByTestId("agent-picker").BoundingBoxAsync()).ShouldNotBeNull();
+        (toggle.Y + toggle.Height / 2).ShouldBeInRange(picker.Y, picker.Y + picker.Height);
+        var help = (await Page.Locator(".cc-agent-picker .mud-input-helper-text").BoundingBoxAsync()).ShouldNotBeNull();
+        help.Height.ShouldBeLessThan(24);
+        var header = (await Page.Locator(".cc-chat-header").BoundingBoxAsync()).ShouldNotBeNull();
+        header.Height.ShouldBeLessThan(150);
+
+        // An on-screen keyboard shrinks the page (the viewport asks for it), so the box stays above it and the page itself does not scroll.
+        (await Page.Locator("meta[name=viewport]").GetAttributeAsync("content")).ShouldNotBeNull().ShouldContain("interactive-widget=resizes-content");
+        await ui.Composer.FocusAsync();
+        await Page.SetViewportSizeAsync(390, 420);
+        var box = (await ui.Composer.BoundingBoxAsync()).ShouldNotBeNull();
+        (box.Y + box.Height).ShouldBeLessThanOrEqualTo(420);
+        box.Y.ShouldBeGreaterThan(0);
+        (await Page.EvaluateAsync<int>("document.scrollingElement.scrollHeight")).ShouldBeLessThanOrEqualTo(420);
+        await Expect(ui.LastReplyText).ToBeInViewportAsync();
+        await ScreenshotAsync("phone-keyboard-open");
+    }
 }
