@@ -39,6 +39,13 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
                 _consoleErrors.Enqueue(message.Text);
             }
         };
+        // What a page copies is noted on the page too: the system clipboard is one for the whole browser, shared by tests running side by side.
+        await Context.AddInitScriptAsync("""
+            if (navigator.clipboard) {
+                const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+                navigator.clipboard.writeText = async text => { await write(text); window.__ccCopied = text; };
+            }
+            """);
         Context.Page += (_, page) => Watch(page);
         Page = await Context.NewPageAsync();
     }
@@ -83,6 +90,19 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
         {
             // A page that works but logs errors is not done: the browser console stays clean.
             throw new InvalidOperationException("The browser console logged errors: " + string.Join(" | ", _consoleErrors));
+        }
+    }
+
+    /// <summary>Waits until the page has copied <paramref name="expected"/> (trailing whitespace aside) to the clipboard.</summary>
+    protected async Task ExpectCopiedAsync(string expected)
+    {
+        try
+        {
+            await Page.WaitForFunctionAsync("text => window.__ccCopied?.trimEnd() === text", expected.TrimEnd(), new PageWaitForFunctionOptions { Timeout = 10_000 });
+        }
+        catch (PlaywrightException)
+        {
+            (await Page.EvaluateAsync<string?>("() => window.__ccCopied ?? null")).ShouldBe(expected, "what the page copied");
         }
     }
 

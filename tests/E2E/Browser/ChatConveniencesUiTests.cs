@@ -10,12 +10,10 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
     // Half an hour off UTC: a time shown in the server's zone instead of the browser's cannot pass for it.
     protected override string? TimezoneId => "Australia/Adelaide";
 
-    private Task<string> ClipboardAsync() => Page.EvaluateAsync<string>("navigator.clipboard.readText()");
-
     [Fact]
     public async Task TheReplyCopiesAsMarkdownAndACodeBlockCopiesItsCode()
     {
-        await Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await Context.GrantPermissionsAsync(["clipboard-write"]);
         const string reply = "Run this:\n\n```python\n# greet\nprint('hi')\n```\n\nThat is **all**.";
         var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = [reply] });
         using var _ = user;
@@ -25,7 +23,7 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
         await ui.LastReply.HoverAsync();
         await ui.LastReply.GetByTestId("copy-reply").ClickAsync();
         await Expect(ui.LastReply.GetByTestId("copy-reply")).ToHaveAttributeAsync("aria-label", "Copy reply");
-        (await ClipboardAsync()).ShouldBe(reply);
+        await ExpectCopiedAsync(reply);
 
         // Highlighted: a colour per token kind, on the page's own stylesheet.
         var code = ui.LastReply.Locator("pre code.language-python");
@@ -37,7 +35,7 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
         var copyCode = ui.LastReply.Locator(".cc-copy-code");
         await copyCode.ClickAsync();
         await Expect(copyCode).ToHaveTextAsync("Copied");
-        (await ClipboardAsync()).TrimEnd().ShouldBe("# greet\nprint('hi')");
+        await ExpectCopiedAsync("# greet\nprint('hi')");
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class OperatorJourneyUiTests(BrowserFixture browser, CommandCenter
     {
         var phone = width < 900;
         var name = $"journey-{(phone ? "phone" : "desktop")}-{(dark ? "dark" : "light")}";
-        await Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await Context.GrantPermissionsAsync(["clipboard-write"]);
         await Page.SetViewportSizeAsync(width, height);
         var key = CommandCenterApp.NewApiKey();
         App.Fake.SetScenario(key, new FakeScenario { Chunks = ["Hello ", "there."] });
@@ -44,7 +44,7 @@ public sealed class OperatorJourneyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.LastReplyText).ToHaveTextAsync("Hello there.");
         await ui.LastReply.HoverAsync();
         await ui.LastReply.GetByTestId("copy-reply").ClickAsync();
-        (await Page.EvaluateAsync<string>("navigator.clipboard.readText()")).ShouldBe("Hello there.");
+        await ExpectCopiedAsync("Hello there.");
         await ScreenshotAsync($"{name}-2-reply");
 
         // Regenerate, then flip back to the first reply.
