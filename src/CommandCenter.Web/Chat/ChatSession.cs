@@ -31,6 +31,8 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     private CancellationTokenSource? watching;
     // What the replies of questions edited away cost: paid for, no longer shown.
     private decimal hiddenCost;
+    // Replies sent from this page whose cost is not in the session total yet: it is added when they end, here or while the page was elsewhere.
+    private readonly HashSet<string> sentHere = [];
     private bool disposed;
 
     public IReadOnlyList<ChatMessage> Messages => messages;
@@ -55,7 +57,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// <summary>The reply being written has started and can be stopped.</summary>
     public bool CanStop => watched is not null;
 
-    /// <summary>What the replies started on this page cost.</summary>
+    /// <summary>What the replies sent from this page cost, once each has ended.</summary>
     public decimal SessionTotal { get; private set; }
 
     /// <summary>Every reply of the conversation was paid for: the shown ones, their siblings, and those of questions edited away.</summary>
@@ -116,6 +118,15 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         var shown = ChatTranscript.Shown(detail.Messages);
         messages.AddRange(shown);
         hiddenCost = ChatTranscript.Unshown(detail.Messages, shown);
+        foreach (var stored in detail.Messages)
+        {
+            if (stored.Status != MessageStatus.Streaming && sentHere.Remove(stored.Id))
+            {
+                // Sent from here, and ended while the page showed another conversation.
+                SessionTotal += stored.Cost ?? 0m;
+            }
+        }
+
         TrimmedNote = null;
         MarkLastTurn();
         ScrollRequests++;
@@ -135,7 +146,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
 
         Detach();
-        return FollowAsync(live, last, startedHere: false, watching = new CancellationTokenSource());
+        return FollowAsync(live, last, watching = new CancellationTokenSource());
     }
 
     /// <summary>A reply to the open conversation (or a new one) is being written elsewhere, another tab's, and is not shown here yet.</summary>
@@ -338,11 +349,12 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             return ReplyOutcome.Ended;
         }
 
-        return sending.IsCancellationRequested ? ReplyOutcome.Detached : await FollowAsync(live, reply, startedHere: true, sending);
+        sentHere.Add(live.MessageId);
+        return sending.IsCancellationRequested ? ReplyOutcome.Detached : await FollowAsync(live, reply, sending);
     }
 
     /// <summary>Shows <paramref name="live"/>'s events in <paramref name="reply"/> until it ends or <paramref name="switchOff"/> detaches the page.</summary>
-    private async Task<ReplyOutcome> FollowAsync(LiveReply live, ChatMessage reply, bool startedHere, CancellationTokenSource switchOff)
+    private async Task<ReplyOutcome> FollowAsync(LiveReply live, ChatMessage reply, CancellationTokenSource switchOff)
     {
         watched = live;
         Streaming = true;
@@ -383,9 +395,9 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             }
         }
 
-        if (startedHere && reply.Cost is { } cost)
+        if (sentHere.Remove(live.MessageId))
         {
-            SessionTotal += cost.TotalCost;
+            SessionTotal += reply.Cost?.TotalCost ?? 0m;
         }
 
         Notify();

@@ -45,7 +45,34 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToHaveCountAsync(0);
         await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000210");
         await Expect(ui.Conversations.First).ToContainTextAsync("$0.000210");
+        // Sent from this page, it counts in the session too, though the page followed it from a second start.
+        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000210");
         App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem().ClientAborted.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task AReplySentHereThatEndsWhileAnotherConversationIsOpenCountsInTheSessionOnceItIsSeen()
+    {
+        var release = new TaskCompletionSource();
+        var (ui, user, _) = await SignInWithAgentAsync(Held(release.Task));
+        using var _ = user;
+
+        await ui.SendAsync("Tell me everything");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("First part,");
+        await Page.GetByTestId("new-conversation").ClickAsync();
+        await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToBeVisibleAsync();
+        release.SetResult();
+        await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToHaveCountAsync(0);
+        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000000");
+
+        await ui.Conversations.First.Locator("button").First.ClickAsync();
+        await Expect(ui.LastReply.GetByTestId("cost")).ToHaveTextAsync("$0.000210");
+        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000210");
+        // Counted once: opening it again adds nothing.
+        await Page.GetByTestId("new-conversation").ClickAsync();
+        await ui.Conversations.First.Locator("button").First.ClickAsync();
+        await Expect(ui.LastReply.GetByTestId("cost")).ToHaveTextAsync("$0.000210");
+        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000210");
     }
 
     [Fact]
