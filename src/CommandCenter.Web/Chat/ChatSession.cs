@@ -4,6 +4,18 @@ using CommandCenter.Services.Validation;
 
 namespace CommandCenter.Web.Chat;
 
+/// <summary>What opening a conversation did.</summary>
+public enum ConversationLoad
+{
+    Shown,
+
+    /// <summary>The operator has no such conversation.</summary>
+    NotFound,
+
+    /// <summary>Another conversation was opened (or a new one begun) while this one was being read: it is not shown.</summary>
+    Overtaken,
+}
+
 /// <summary>How a reply the page started or followed came out, for what the page does next.</summary>
 public enum ReplyOutcome
 {
@@ -31,8 +43,8 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     private CancellationTokenSource? watching;
     // What the replies of questions edited away cost: paid for, no longer shown.
     private decimal hiddenCost;
-    // Replies sent from this page whose cost is not in the session total yet: it is added when they end, here or while the page was elsewhere.
-    private readonly HashSet<string> sentHere = [];
+    // Moves with each conversation opened or cleared: a slower load of an earlier one is dropped.
+    private int loads;
     private bool disposed;
 
     public IReadOnlyList<ChatMessage> Messages => messages;
@@ -92,6 +104,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// <summary>Empties the chat for a new conversation, no longer following any reply.</summary>
     public void Clear()
     {
+        loads++;
         Detach();
         messages.Clear();
         hiddenCost = 0m;
@@ -101,13 +114,19 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         Notify();
     }
 
-    /// <summary>Shows the conversation as stored; null if the operator has no such conversation.</summary>
-    public async Task<ConversationSummary?> LoadAsync(string conversationId)
+    /// <summary>Shows the conversation as stored.</summary>
+    public async Task<ConversationLoad> LoadAsync(string conversationId)
     {
+        var mine = ++loads;
         var detail = await conversations.GetAsync(userId, conversationId);
+        if (mine != loads || disposed)
+        {
+            return ConversationLoad.Overtaken;
+        }
+
         if (detail is null)
         {
-            return null;
+            return ConversationLoad.NotFound;
         }
 
         Detach();
@@ -118,20 +137,11 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         var shown = ChatTranscript.Shown(detail.Messages);
         messages.AddRange(shown);
         hiddenCost = ChatTranscript.Unshown(detail.Messages, shown);
-        foreach (var stored in detail.Messages)
-        {
-            if (stored.Status != MessageStatus.Streaming && sentHere.Remove(stored.Id))
-            {
-                // Sent from here, and ended while the page showed another conversation.
-                SessionTotal += stored.Cost ?? 0m;
-            }
-        }
-
         TrimmedNote = null;
         MarkLastTurn();
         ScrollRequests++;
         Notify();
-        return detail.Conversation;
+        return ConversationLoad.Shown;
     }
 
     /// <summary>
@@ -140,7 +150,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// </summary>
     public Task<ReplyOutcome>? FollowLiveReply()
     {
-        if (messages.LastOrDefault() is not { State: ChatMessageState.Streaming, Id: { } id } last || liveReplies.Find(userId, id) is not { } live)
+        if (disposed || messages.LastOrDefault() is not { State: ChatMessageState.Streaming, Id: { } id } last || liveReplies.Find(userId, id) is not { } live)
         {
             return null;
         }
@@ -324,7 +334,10 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             {
                 // Anthropic refused the call, and the failed reply was stored: it can be retried in place.
                 reply.Id = messageId;
-                Started(conversationId);
+                if (!sending.IsCancellationRequested)
+                {
+                    Started(conversationId);
+                }
             }
 
             reply.Finish(ChatMessageState.Failed, error: e switch
@@ -349,7 +362,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             return ReplyOutcome.Ended;
         }
 
-        sentHere.Add(live.MessageId);
+        _ = CountWhenEndedAsync(live);
         return sending.IsCancellationRequested ? ReplyOutcome.Detached : await FollowAsync(live, reply, sending);
     }
 
@@ -387,17 +400,13 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
         finally
         {
-            if (watched == live)
+            // Unless a later follow (of this same reply, say) has taken over.
+            if (watching == switchOff)
             {
                 watched = null;
                 Streaming = false;
                 MarkLastTurn();
             }
-        }
-
-        if (sentHere.Remove(live.MessageId))
-        {
-            SessionTotal += reply.Cost?.TotalCost ?? 0m;
         }
 
         Notify();
@@ -450,17 +459,47 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
 
     private async Task ShowRecordedCostAsync(ChatMessage reply, LiveReply live)
     {
-        var recorded = (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
-        if (recorded is not null && ChatMessage.From(recorded, null).Cost is { } cost)
+        try
         {
-            reply.SetCost(cost);
+            var recorded = (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
+            if (recorded is not null && ChatMessage.From(recorded, null).Cost is { } cost)
+            {
+                reply.SetCost(cost);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The reply shows without its cost, as it ended; a reload shows it.
+            logger.LogWarning(e, "Reading a failed reply's recorded cost failed");
+        }
+    }
+
+    /// <summary>
+    /// Adds a reply sent from here to the session total once it has ended and its cost is recorded, whichever conversation
+    /// the page shows by then.
+    /// </summary>
+    private async Task CountWhenEndedAsync(LiveReply live)
+    {
+        try
+        {
+            await live.Finished;
+            var recorded = (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
+            if (!disposed && recorded?.Cost is { } cost)
+            {
+                SessionTotal += cost;
+                Notify();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Adding a reply to the session total failed");
         }
     }
 
     /// <summary>The first reply of a new conversation stored it: from now on messages go to it.</summary>
     private void Started(string conversationId)
     {
-        if (ConversationId is null)
+        if (ConversationId is null && !disposed)
         {
             ConversationId = conversationId;
             ConversationStarted?.Invoke(conversationId);

@@ -51,7 +51,7 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
     }
 
     [Fact]
-    public async Task AReplySentHereThatEndsWhileAnotherConversationIsOpenCountsInTheSessionOnceItIsSeen()
+    public async Task AReplySentHereThatEndsWhileAnotherConversationIsOpenCountsInTheSessionOnce()
     {
         var release = new TaskCompletionSource();
         var (ui, user, _) = await SignInWithAgentAsync(Held(release.Task));
@@ -63,7 +63,7 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToBeVisibleAsync();
         release.SetResult();
         await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToHaveCountAsync(0);
-        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000000");
+        await Expect(Page.GetByTestId("session-total")).ToHaveTextAsync("Session $0.000210");
 
         await ui.Conversations.First.Locator("button").First.ClickAsync();
         await Expect(ui.LastReply.GetByTestId("cost")).ToHaveTextAsync("$0.000210");
