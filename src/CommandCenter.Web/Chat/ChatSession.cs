@@ -159,7 +159,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         return FollowAsync(live, last, watching = new CancellationTokenSource());
     }
 
-    /// <summary>A reply to the open conversation (or a new one) is being written elsewhere, another tab's, and is not shown here yet.</summary>
+    /// <summary>A reply to the open conversation is being written, sent from another tab, and this page does not follow it yet.</summary>
     public bool AnsweredElsewhere => !Streaming && ConversationId is { } open && liveReplies.Answering(userId, open) is not null;
 
     public async Task<ReplyOutcome> SendAsync(string text)
@@ -298,6 +298,8 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// </summary>
     private async Task<ReplyOutcome> StartAndFollowAsync(ChatMessage reply, Func<Task<LiveReply>> start, Action undo)
     {
+        // A load still reading (another tab's reply announced) would replace the turn being sent: it is dropped.
+        loads++;
         Detach();
         // Made now, so that leaving before the reply has started (another conversation, closing the tab) detaches from it too.
         var sending = watching = new CancellationTokenSource();
