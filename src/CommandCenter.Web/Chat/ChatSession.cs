@@ -463,8 +463,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     {
         try
         {
-            var recorded = (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
-            if (recorded is not null && ChatMessage.From(recorded, null).Cost is { } cost)
+            if (await RecordedAsync(live) is { } recorded && ChatMessage.From(recorded, null).Cost is { } cost)
             {
                 reply.SetCost(cost);
             }
@@ -476,6 +475,10 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
     }
 
+    /// <summary>The reply's message as stored: its cost once it has ended.</summary>
+    private async Task<MessageView?> RecordedAsync(LiveReply live) =>
+        (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
+
     /// <summary>
     /// Adds a reply sent from here to the session total once it has ended and its cost is recorded, whichever conversation
     /// the page shows by then.
@@ -485,8 +488,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         try
         {
             await live.Finished;
-            var recorded = (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
-            if (!disposed && recorded?.Cost is { } cost)
+            if (await RecordedAsync(live) is { Cost: { } cost } && !disposed)
             {
                 SessionTotal += cost;
                 Notify();
