@@ -45,6 +45,9 @@ if [ -z "${Seed__AdminEmail:-}" ]; then
   password_note=" (stored in .data/admin-password)"
 fi
 
+# --- a first agent, so a first start can chat at once ("Assistant" on the current Sonnet, only when there is no agent)
+export Seed__DefaultAgent="${Seed__DefaultAgent:-true}"
+
 # --- the certificate that encrypts the Data Protection key ring (users' Anthropic keys) at rest
 if [ -z "${DataProtection__CertificatePath:-}" ]; then
   certfile="$cc_root/.data/dataprotection.pfx"

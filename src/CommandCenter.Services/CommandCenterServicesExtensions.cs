@@ -3,6 +3,7 @@ using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.ApiKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.IntegrationKeys;
+using CommandCenter.Services.Models;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
@@ -60,6 +61,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<PriceBook>();
         services.AddSingleton<BudgetBook>();
         services.AddSingleton<IntegrationKeyStore>();
+        services.AddSingleton<ModelCatalog>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<UsageStore>();

@@ -14,7 +14,7 @@ public sealed record AgentInput(
     string? Model,
     [property: StorableText, MaxLength(AgentInput.MaxSystemPromptLength, ErrorMessage = "The system prompt is at most 20000 characters.")]
     string? SystemPrompt,
-    [property: Range(1, AgentInput.MaxMaxTokens, ErrorMessage = "Max tokens must be between 1 and 64000.")]
+    [property: Range(1, AgentInput.MaxMaxTokens, ErrorMessage = "Max tokens must be between 1 and 128000.")]
     int? MaxTokens,
     [property: RegularExpression(@"(?i)^\s*(ACTIVE|INACTIVE)\s*$", ErrorMessage = "The status must be ACTIVE or INACTIVE."),
         MinLength(1, ErrorMessage = "The status must be ACTIVE or INACTIVE.")]
@@ -26,7 +26,7 @@ public sealed record AgentInput(
     public const int MaxNameLength = 100;
     public const int MaxDescriptionLength = 1_000;
     public const int MaxSystemPromptLength = 20_000;
-    public const int MaxMaxTokens = 64_000;
+    public const int MaxMaxTokens = 128_000;
     public const int DefaultMaxTokens = 1_024;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>

@@ -5,12 +5,16 @@ using System.Text.RegularExpressions;
 namespace CommandCenter.Services.Agents;
 
 /// <summary>
-/// Extended thinking: <c>off</c>; <c>adaptive</c>, where Claude decides how much to think at an effort level (current
-/// models); or <c>budget</c>, a fixed number of thinking tokens (older models still take it). Thinking is billed as
-/// output whether or not operators see it; <see cref="Show"/> decides only whether its summary leaves the server.
+/// Extended thinking: <c>off</c>; <c>adaptive</c>, where Claude decides how much to think (current models);
+/// <c>budget</c>, a fixed number of thinking tokens (older models only); or <c>between_tools</c>, no thinking but short
+/// progress notes between tool calls (Sonnet 5.5, which cannot turn thinking off). <see cref="Effort"/> (null: the
+/// model's default) sets how much the model spends, thinking or not. Thinking is billed as output whether or not
+/// operators see it; <see cref="Show"/> decides only whether its summary leaves the server. Which of these a model
+/// takes is in the model catalogue (<see cref="AgentModelRules"/>).
 /// </summary>
 public sealed record ThinkingSettings(string? Mode = ThinkingMode.Off, string? Effort = null, int? BudgetTokens = null, bool Show = false)
 {
+    /// <summary>The model thinks (adaptive or budget); off and between_tools do not.</summary>
     [JsonIgnore]
     public bool IsOn => Mode is ThinkingMode.Adaptive or ThinkingMode.Budget;
 }
@@ -20,11 +24,12 @@ public static class ThinkingMode
     public const string Off = "off";
     public const string Adaptive = "adaptive";
     public const string Budget = "budget";
+    public const string BetweenTools = "between_tools";
 
-    public static readonly string[] All = [Off, Adaptive, Budget];
+    public static readonly string[] All = [Off, Adaptive, Budget, BetweenTools];
 
-    /// <summary>The effort levels adaptive thinking takes.</summary>
-    public static readonly string[] Efforts = ["low", "medium", "high", "max"];
+    /// <summary>Every effort level, lowest first; a model takes some of them (its catalogue entry says which).</summary>
+    public static readonly string[] Efforts = Models.Effort.All;
 
     /// <summary>Anthropic's smallest thinking budget.</summary>
     public const int MinBudgetTokens = 1_024;
@@ -49,11 +54,11 @@ internal static partial class AgentToolRules
         {
             if (!ThinkingMode.All.Contains(thinking.Mode ?? ThinkingMode.Off))
             {
-                yield return new ValidationResult("The thinking mode must be off, adaptive or budget.", ["thinking.mode"]);
+                yield return new ValidationResult("The thinking mode must be off, adaptive, budget or between_tools.", ["thinking.mode"]);
             }
-            else if (thinking.Mode == ThinkingMode.Adaptive && thinking.Effort is { } effort && !ThinkingMode.Efforts.Contains(effort))
+            else if (thinking.Effort is { } effort && !ThinkingMode.Efforts.Contains(effort))
             {
-                yield return new ValidationResult("The thinking effort must be low, medium, high or max.", ["thinking.effort"]);
+                yield return new ValidationResult("The effort must be low, medium, high, xhigh or max.", ["thinking.effort"]);
             }
             else if (thinking.Mode == ThinkingMode.Budget && thinking.BudgetTokens is null)
             {
@@ -95,13 +100,21 @@ internal static partial class AgentToolRules
         }
     }
 
-    /// <summary>What is stored: settings that are off become null, domains are trimmed and lower-cased.</summary>
+    /// <summary>
+    /// What is stored: thinking as given (off with no effort becomes null), a budget only with budget thinking, shown only
+    /// when the model thinks; search and fetch null when off, domains trimmed and lower-cased.
+    /// </summary>
     public static (ThinkingSettings? Thinking, WebSearchSettings? WebSearch, WebFetchSettings? WebFetch) Normalize(
         ThinkingSettings? thinking, WebSearchSettings? webSearch, WebFetchSettings? webFetch) =>
     (
-        thinking is { IsOn: true } on
-            ? on with { Effort = on.Mode == ThinkingMode.Adaptive ? on.Effort ?? "medium" : null, BudgetTokens = on.Mode == ThinkingMode.Budget ? on.BudgetTokens : null }
-            : null,
+        thinking is null || (thinking.Mode is null or ThinkingMode.Off && thinking.Effort is null)
+            ? null
+            : thinking with
+            {
+                Mode = thinking.Mode ?? ThinkingMode.Off,
+                BudgetTokens = thinking.Mode == ThinkingMode.Budget ? thinking.BudgetTokens : null,
+                Show = thinking.IsOn && thinking.Show,
+            },
         webSearch is { Enabled: true } search
             ? search with { AllowedDomains = Domains(search.AllowedDomains), BlockedDomains = Domains(search.BlockedDomains) }
             : null,

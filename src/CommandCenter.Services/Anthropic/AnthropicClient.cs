@@ -101,6 +101,60 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
         }
     }
 
+    /// <summary>Every model Anthropic lists, page by page (<c>GET /v1/models</c>, active, deprecated and retired).</summary>
+    /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
+    internal async Task<IReadOnlyList<WireModelInfo>> ListModelsAsync(string apiKey, CancellationToken ct)
+    {
+        List<WireModelInfo> models = [];
+        string? after = null;
+        // Bounded, in case a page's cursor never moves on.
+        for (var page = 0; page < 100; page++)
+        {
+            // Array parameters go as brackets, as the official SDKs send them; retired models only when asked for.
+            var query = "v1/models?limit=1000&lifecycle[]=active&lifecycle[]=deprecated&lifecycle[]=retired" + (after is null ? "" : "&after_id=" + Uri.EscapeDataString(after));
+            using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Value.BaseUrl, query));
+            message.Headers.Add("x-api-key", apiKey);
+            message.Headers.Add("anthropic-version", options.Value.Version);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(message, ct);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+            }
+
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw await ToExceptionAsync(response, ct);
+                }
+
+                WireModelList? list;
+                try
+                {
+                    list = await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireModelList, ct);
+                }
+                catch (JsonException)
+                {
+                    throw new AnthropicApiException(502, "invalid_response", "Anthropic's model list could not be read.", RequestIdOf(response));
+                }
+
+                models.AddRange(list?.Data ?? []);
+                if (list is not { HasMore: true, LastId: { } last } || last == after)
+                {
+                    return models;
+                }
+
+                after = last;
+            }
+        }
+
+        return models;
+    }
+
     internal static string? RequestIdOf(HttpResponseMessage response) =>
         response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
 

@@ -23,11 +23,11 @@ public sealed class AnthropicOptions
 
     /// <summary>The web search tool's versioned type; Anthropic versions its tools by date, so a new one is configuration.</summary>
     [Required]
-    public string WebSearchTool { get; set; } = "web_search_20250305";
+    public string WebSearchTool { get; set; } = "web_search_20260318";
 
     /// <summary>The web fetch tool's versioned type.</summary>
     [Required]
-    public string WebFetchTool { get; set; } = "web_fetch_20250910";
+    public string WebFetchTool { get; set; } = "web_fetch_20260318";
 
     /// <summary>
     /// How many times one reply continues a turn Anthropic paused (<c>pause_turn</c>, after many server tool calls):
@@ -36,6 +36,6 @@ public sealed class AnthropicOptions
     [Range(0, 20)]
     public int MaxContinuations { get; set; } = 3;
 
-    /// <summary>The <c>anthropic-beta</c> value web fetch needs; empty once it is generally available.</summary>
-    public string? WebFetchBeta { get; set; } = "web-fetch-2025-09-10";
+    /// <summary>An <c>anthropic-beta</c> value to send with web fetch; none today (web search and fetch need no beta header, ANTHROPIC.md §3, O13).</summary>
+    public string? WebFetchBeta { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CommandCenter.Services.Agents;
+using CommandCenter.Services.Models;
 
 namespace CommandCenter.Services.Anthropic;
 
@@ -20,10 +21,18 @@ internal sealed record WireRequest(
     [JsonIgnore]
     public string? Beta { get; init; }
 
-    /// <summary>The call an agent makes: its model and prompt, with its thinking and tools as the agent's settings say.</summary>
-    public static WireRequest For(Agent agent, IReadOnlyList<WireTextBlock>? system, IReadOnlyList<WireMessage> messages, AnthropicOptions options)
+    /// <summary>What the reply does with the text of the thinking blocks it receives.</summary>
+    [JsonIgnore]
+    public ThinkingDeltas ThinkingShown { get; init; }
+
+    /// <summary>
+    /// The call an agent makes: its model and prompt, with its thinking and tools as the agent's settings say, and nothing
+    /// the model refuses (<paramref name="model"/>: its catalogue entry; null for a model the catalogue does not know).
+    /// </summary>
+    public static WireRequest For(Agent agent, ModelCapabilities? model, IReadOnlyList<WireTextBlock>? system, IReadOnlyList<WireMessage> messages, AnthropicOptions options)
     {
         List<WireTool> tools = [];
+        List<string> betas = [];
         if (agent.WebSearch is { Enabled: true } search)
         {
             tools.Add(new WireTool(options.WebSearchTool, "web_search")
@@ -35,23 +44,67 @@ internal sealed record WireRequest(
         if (agent.WebFetch is { Enabled: true })
         {
             tools.Add(new WireTool(options.WebFetchTool, "web_fetch"));
+            if (!string.IsNullOrEmpty(options.WebFetchBeta))
+            {
+                betas.Add(options.WebFetchBeta);
+            }
         }
 
-        var thinking = agent.Thinking;
+        var settings = agent.Thinking ?? new ThinkingSettings();
+        var mode = settings.Mode ?? ThinkingMode.Off;
+        // An agent saved as off before its model could not turn thinking off gets what the model does anyway.
+        if (mode == ThinkingMode.Off && model is not null && !model.Accepts(ThinkingType.Disabled))
+        {
+            mode = ThinkingMode.Adaptive;
+            settings = settings with { Show = false };
+        }
+
+        // The display is always explicit (defaults differ by model): summarized when operators may see the thinking;
+        // otherwise omitted, except that a model which writes its notes between tool calls into thinking blocks gets
+        // "updates", so that those notes reach the chat as progress rather than silence.
+        var display = settings.Show ? ThinkingDisplay.Summarized
+            : tools.Count > 0 && model is { ToolTextInThinking: true, DisplayUpdates: true } ? ThinkingDisplay.Updates
+            : ThinkingDisplay.Omitted;
+        var (thinking, shown) = mode switch
+        {
+            ThinkingMode.Adaptive => (new WireThinking(ThinkingType.Adaptive, null, display), Shown(display)),
+            ThinkingMode.Budget => (new WireThinking(ThinkingType.Enabled, settings.BudgetTokens, display), Shown(display)),
+            ThinkingMode.BetweenTools => (new WireThinking(ThinkingType.BetweenTools, null, null), ThinkingDeltas.AsProgress),
+            // Off is said explicitly where the model takes it: some think unless told not to.
+            _ => (model?.Accepts(ThinkingType.Disabled) == true ? new WireThinking(ThinkingType.Disabled, null, null) : null, ThinkingDeltas.Hidden),
+        };
+        if (thinking?.Display == ThinkingDisplay.Updates)
+        {
+            betas.Add(ThinkingDisplay.Beta);
+        }
+
         return new WireRequest(agent.Model, agent.MaxTokens, system, messages)
         {
-            // Summarised thinking only when operators may see it: omitted thinking lets the answer start sooner.
-            Thinking = thinking switch
-            {
-                { Mode: ThinkingMode.Adaptive } => new WireThinking("adaptive", null, thinking.Show ? "summarized" : "omitted"),
-                { Mode: ThinkingMode.Budget } => new WireThinking("enabled", thinking.BudgetTokens, thinking.Show ? "summarized" : "omitted"),
-                _ => null,
-            },
-            OutputConfig = thinking is { Mode: ThinkingMode.Adaptive, Effort: { } effort } ? new WireOutputConfig(effort) : null,
+            Thinking = thinking,
+            OutputConfig = settings.Effort is { } effort ? new WireOutputConfig(effort) : null,
             Tools = tools.Count > 0 ? tools : null,
-            Beta = agent.WebFetch is { Enabled: true } && !string.IsNullOrEmpty(options.WebFetchBeta) ? options.WebFetchBeta : null,
+            Beta = betas.Count > 0 ? string.Join(',', betas) : null,
+            ThinkingShown = shown,
         };
     }
+
+    private static ThinkingDeltas Shown(string display) => display switch
+    {
+        ThinkingDisplay.Summarized => ThinkingDeltas.AsThinking,
+        ThinkingDisplay.Updates => ThinkingDeltas.AsProgress,
+        _ => ThinkingDeltas.Hidden,
+    };
+}
+
+/// <summary>What a reply does with the text of the thinking blocks Anthropic sends.</summary>
+internal enum ThinkingDeltas
+{
+    /// <summary>Nothing leaves the server (operators may not see the agent's thinking; omitted thinking has none anyway).</summary>
+    Hidden,
+    /// <summary>Told as <c>thinking</c> events: the agent shows its summarised thinking.</summary>
+    AsThinking,
+    /// <summary>Told as <c>progress</c> events: the notes a model writes between tool calls (between_tools, or display "updates").</summary>
+    AsProgress,
 }
 
 internal sealed record WireThinking(string Type, int? BudgetTokens, string? Display);
@@ -188,6 +241,63 @@ internal sealed class WireErrorBody
     public WireError? Error { get; init; }
 }
 
+/// <summary>A page of <c>GET /v1/models</c>.</summary>
+internal sealed class WireModelList
+{
+    public IReadOnlyList<WireModelInfo>? Data { get; init; }
+    public bool HasMore { get; init; }
+    public string? LastId { get; init; }
+}
+
+/// <summary>A model as Anthropic's Models API describes it (ANTHROPIC.md §5, O14; the SDK's <c>ModelInfo</c>).</summary>
+internal sealed class WireModelInfo
+{
+    public required string Id { get; init; }
+    public string? DisplayName { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public string? Lifecycle { get; init; }
+    public string? Line { get; init; }
+    public DateTimeOffset? DeprecatedAt { get; init; }
+    public DateTimeOffset? RetiresAt { get; init; }
+    public int? MaxInputTokens { get; init; }
+    public int? MaxTokens { get; init; }
+    public WireModelCapabilities? Capabilities { get; init; }
+}
+
+internal sealed class WireModelCapabilities
+{
+    public WireThinkingCapability? Thinking { get; init; }
+    public WireEffortCapability? Effort { get; init; }
+}
+
+internal sealed class WireThinkingCapability
+{
+    public WireThinkingTypes? Types { get; init; }
+}
+
+internal sealed class WireThinkingTypes
+{
+    public WireCapability? Adaptive { get; init; }
+    public WireCapability? Enabled { get; init; }
+    public WireCapability? Disabled { get; init; }
+    public WireCapability? BetweenTools { get; init; }
+}
+
+internal sealed class WireEffortCapability
+{
+    public bool Supported { get; init; }
+    public WireCapability? Low { get; init; }
+    public WireCapability? Medium { get; init; }
+    public WireCapability? High { get; init; }
+    public WireCapability? Xhigh { get; init; }
+    public WireCapability? Max { get; init; }
+}
+
+internal sealed class WireCapability
+{
+    public bool Supported { get; init; }
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -198,4 +308,5 @@ internal sealed class WireErrorBody
 [JsonSerializable(typeof(WireErrorBody))]
 [JsonSerializable(typeof(WireCountRequest))]
 [JsonSerializable(typeof(WireTokenCount))]
+[JsonSerializable(typeof(WireModelList))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;

@@ -13,7 +13,7 @@ public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
     DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null,
-    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false);
+    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false, ClassCosts? Costs = null);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -92,11 +92,17 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             .Select(m => new
             {
                 Message = m,
-                // The price the reply was charged at, for what its cache reads saved, and its tool fees over all its calls.
+                // Each class at the rates its call was charged (what its cache reads saved too), and its tool fees, over all its calls.
                 Calls = m.Role == MessageRole.Assistant
                     ? db.TraceSessions.Where(s => s.TaskTraceId == m.TaskTraceId)
                         .GroupBy(s => s.TaskTraceId)
-                        .Select(g => new { InputPricePerMTok = g.Min(s => s.InputPricePerMTok), WebSearchRequests = g.Sum(s => s.WebSearchRequests), ToolFees = g.Sum(s => s.ToolFees), ThinkingTokens = g.Sum(s => s.ThinkingTokens) })
+                        .Select(g => new
+                        {
+                            Input = g.Sum(s => s.TokensIn * s.InputPricePerMTok), Write5m = g.Sum(s => s.CacheWriteTokens * s.CacheWrite5mPricePerMTok),
+                            Write1h = g.Sum(s => s.CacheWrite1hTokens * s.CacheWrite1hPricePerMTok), Read = g.Sum(s => s.CacheReadTokens * s.CacheReadPricePerMTok),
+                            Output = g.Sum(s => s.TokensOut * s.OutputPricePerMTok), ReadAsInput = g.Sum(s => s.CacheReadTokens * s.InputPricePerMTok),
+                            WebSearchRequests = g.Sum(s => s.WebSearchRequests), ToolFees = g.Sum(s => s.ToolFees), ThinkingTokens = g.Sum(s => s.ThinkingTokens),
+                        })
                         .FirstOrDefault()
                     : null,
             })
@@ -105,12 +111,12 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         {
             var m = r.Message;
             var reply = r.Calls;
-            var savings = reply is not null
-                ? CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: m.CacheReadTokens), reply.InputPricePerMTok, 0m).CacheSavings
-                : 0m;
+            var costs = reply is null ? (ClassCosts?)null : new ClassCosts(
+                PerMillion(reply.Input), PerMillion(reply.Write5m), PerMillion(reply.Write1h), PerMillion(reply.Read), PerMillion(reply.Output));
+            var savings = reply is null ? 0m : PerMillion(reply.ReadAsInput - reply.Read);
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded, costs);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }
@@ -196,6 +202,8 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         // Traces stay: they are the audit record of what was spent, conversation or not.
         return await db.Conversations.Where(c => c.Id == id && c.OwnerId == ownerId).ExecuteDeleteAsync(ct) > 0;
     }
+
+    private static decimal PerMillion(decimal tokensTimesRate) => CostCalculator.Round(tokensTimesRate / 1_000_000m);
 
     private static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

@@ -34,10 +34,12 @@ public sealed class Message
 }
 
 /// <summary>
-/// A reply's thinking (only when its agent showed it), its server tool calls as they ended, and the sources it cited:
-/// kept so a reloaded conversation shows them. Never sent upstream again: later turns send the text only.
+/// A reply's thinking (only when its agent showed it), its server tool calls as they ended, the sources it cited and
+/// its progress notes between tool calls: kept so a reloaded conversation shows them. Never sent upstream again: later
+/// turns send the text only.
 /// </summary>
-public sealed record ReplyActivity(string? Thinking, IReadOnlyList<Streaming.ToolEvent> Tools, IReadOnlyList<Streaming.CitationEvent> Citations);
+public sealed record ReplyActivity(
+    string? Thinking, IReadOnlyList<Streaming.ToolEvent> Tools, IReadOnlyList<Streaming.CitationEvent> Citations, string? Progress = null);
 
 public static class MessageRole
 {

@@ -21,6 +21,7 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
 {
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
+    public DbSet<Models.ClaudeModel> Models => Set<Models.ClaudeModel>();
     public DbSet<ToolPrice> ToolPrices => Set<ToolPrice>();
     public DbSet<AnthropicApiKey> AnthropicApiKeys => Set<AnthropicApiKey>();
     public DbSet<TaskTrace> TaskTraces => Set<TaskTrace>();

@@ -19,6 +19,9 @@ public sealed class SeedOptions
     public string? AdminEmail { get; set; }
 
     public string? AdminPassword { get; set; }
+
+    /// <summary>Create an agent ("Assistant", on the current Sonnet) when there is none, so a first start can chat at once.</summary>
+    public bool DefaultAgent { get; set; }
 }
 
 /// <summary>
@@ -99,6 +102,11 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
             }
         }
 
+        if (seed.Value.DefaultAgent)
+        {
+            await SeedAgentAsync(scoped, ct);
+        }
+
         var users = scoped.GetRequiredService<UserManager<ApplicationUser>>();
         if (await users.Users.AnyAsync(ct) || seed.Value is not { AdminEmail: { Length: > 0 } email, AdminPassword: { Length: > 0 } password })
         {
@@ -115,6 +123,24 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
         await users.AddToRoleAsync(admin, Roles.Admin);
         LogSeededAdmin(logger, email);
     }
+
+    private async Task SeedAgentAsync(IServiceProvider scoped, CancellationToken ct)
+    {
+        var db = scoped.GetRequiredService<CommandCenterDbContext>();
+        if (await db.Agents.AnyAsync(ct))
+        {
+            return;
+        }
+
+        // Through the catalogue's own rules, so the agent is one its model takes (thinking as the model does by default).
+        var agent = await scoped.GetRequiredService<Agents.AgentCatalog>().CreateAsync(new Agents.AgentInput(
+            "Assistant", "A general assistant on the current Sonnet.", Models.ModelCatalog.DefaultModel,
+            "You are a helpful, concise assistant.", 4_096, Agents.AgentStatus.Active), ct);
+        LogSeededAgent(logger, agent.Name, agent.Model);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the agent {Name} on {Model}: there was none")]
+    private static partial void LogSeededAgent(ILogger logger, string name, string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created database {Database}")]
     private static partial void LogCreatedDatabase(ILogger logger, string database);

@@ -81,6 +81,9 @@ public sealed partial class ShortCache(ILogger<ShortCache> logger) : IDisposable
 
     public static string Price(string model) => $"price:{model}";
 
+    /// <summary>A model of the catalogue, by the name asked for (its id or an alias).</summary>
+    public static string Model(string name) => $"model:{name}";
+
     public static string SignIn(string userId) => $"sign-in:{userId}";
 
     /// <summary>Every budget of one scope (user, agent, API key).</summary>

@@ -5,7 +5,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommandCenter.Services.Pricing;
 
-/// <summary>A price for a model from a date, as an admin adds it.</summary>
+/// <summary>
+/// A price for a model from a date, as an admin adds it: all five rates (no class is derived from another), and
+/// optionally a prompt-length tier with its own five.
+/// </summary>
 public sealed record PriceInput(
     [property: Required(AllowEmptyStrings = false, ErrorMessage = "The model name is required (at most 100 characters)."), StorableText,
         TrimmedMaxLength(100, ErrorMessage = "The model name is required (at most 100 characters).")]
@@ -19,20 +22,40 @@ public sealed record PriceInput(
     [property: Range(1, 100_000_000, ErrorMessage = "The context window must be positive.")]
     int? ContextWindow,
     DateTimeOffset? EffectiveFrom,
-    [property: Range(1, 100_000_000, ErrorMessage = "The long-context threshold must be a positive number of input tokens.")]
-    int? LongContextThreshold = null,
-    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The long-context input price cannot be negative.")]
-    decimal? LongContextInputPerMTok = null,
-    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The long-context output price cannot be negative.")]
-    decimal? LongContextOutputPerMTok = null) : IValidatableObject
+    [property: Required(ErrorMessage = "The 5-minute cache write price per million tokens is required and cannot be negative."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The 5-minute cache write price per million tokens is required and cannot be negative.")]
+    decimal? CacheWrite5mPerMTok = null,
+    [property: Required(ErrorMessage = "The 1-hour cache write price per million tokens is required and cannot be negative."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The 1-hour cache write price per million tokens is required and cannot be negative.")]
+    decimal? CacheWrite1hPerMTok = null,
+    [property: Required(ErrorMessage = "The cache read price per million tokens is required and cannot be negative (Anthropic sets it per model: 0.1× input on older models, less on newer ones)."),
+        Range(typeof(decimal), "0", "1000000", ErrorMessage = "The cache read price per million tokens is required and cannot be negative.")]
+    decimal? CacheReadPerMTok = null,
+    [property: Range(1, 100_000_000, ErrorMessage = "The tier's threshold must be a positive number of prompt tokens.")]
+    int? TierThreshold = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The tier's input price cannot be negative.")]
+    decimal? TierInputPerMTok = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The tier's 5-minute cache write price cannot be negative.")]
+    decimal? TierCacheWrite5mPerMTok = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The tier's 1-hour cache write price cannot be negative.")]
+    decimal? TierCacheWrite1hPerMTok = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The tier's cache read price cannot be negative.")]
+    decimal? TierCacheReadPerMTok = null,
+    [property: Range(typeof(decimal), "0", "1000000", ErrorMessage = "The tier's output price cannot be negative.")]
+    decimal? TierOutputPerMTok = null) : IValidatableObject
 {
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        // A tier is a threshold and both its rates, or nothing.
-        var given = new[] { LongContextThreshold is not null, LongContextInputPerMTok is not null, LongContextOutputPerMTok is not null };
-        if (given.Any(g => g) && !given.All(g => g))
+        // A tier is a threshold and all five of its rates, or nothing.
+        (string Field, bool Given)[] tier =
+        [
+            ("tierThreshold", TierThreshold is not null), ("tierInputPerMTok", TierInputPerMTok is not null),
+            ("tierCacheWrite5mPerMTok", TierCacheWrite5mPerMTok is not null), ("tierCacheWrite1hPerMTok", TierCacheWrite1hPerMTok is not null),
+            ("tierCacheReadPerMTok", TierCacheReadPerMTok is not null), ("tierOutputPerMTok", TierOutputPerMTok is not null),
+        ];
+        if (tier.Any(t => t.Given) && tier.FirstOrDefault(t => !t.Given) is { Field: { } missing })
         {
-            yield return new ValidationResult("A long-context tier needs its threshold and both its prices.", [nameof(LongContextThreshold)]);
+            yield return new ValidationResult("A prompt-length tier needs its threshold and all five of its rates.", [missing]);
         }
     }
 }
@@ -48,8 +71,9 @@ public sealed record ToolPriceInput(
     DateTimeOffset? EffectiveFrom = null);
 
 public sealed record PriceView(
-    int Id, string Model, decimal InputPerMTok, decimal OutputPerMTok, int ContextWindow, DateTimeOffset EffectiveFrom,
-    int? LongContextThreshold, decimal? LongContextInputPerMTok, decimal? LongContextOutputPerMTok);
+    int Id, string Model, decimal InputPerMTok, decimal CacheWrite5mPerMTok, decimal CacheWrite1hPerMTok, decimal CacheReadPerMTok, decimal OutputPerMTok,
+    int ContextWindow, DateTimeOffset EffectiveFrom, int? TierThreshold, decimal? TierInputPerMTok, decimal? TierCacheWrite5mPerMTok,
+    decimal? TierCacheWrite1hPerMTok, decimal? TierCacheReadPerMTok, decimal? TierOutputPerMTok);
 
 /// <summary>The price table: the row in effect now for each model; changes are new rows, so traces keep the price they were charged.</summary>
 public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, TimeProvider clock)
@@ -119,12 +143,18 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
         {
             Model = input.Model!.Trim(),
             InputPerMTok = input.InputPerMTok!.Value,
+            CacheWrite5mPerMTok = input.CacheWrite5mPerMTok!.Value,
+            CacheWrite1hPerMTok = input.CacheWrite1hPerMTok!.Value,
+            CacheReadPerMTok = input.CacheReadPerMTok!.Value,
             OutputPerMTok = input.OutputPerMTok!.Value,
             ContextWindow = input.ContextWindow ?? 200_000,
             EffectiveFrom = input.EffectiveFrom ?? clock.GetUtcNow(),
-            LongContextThreshold = input.LongContextThreshold,
-            LongContextInputPerMTok = input.LongContextInputPerMTok,
-            LongContextOutputPerMTok = input.LongContextOutputPerMTok,
+            TierThreshold = input.TierThreshold,
+            TierInputPerMTok = input.TierInputPerMTok,
+            TierCacheWrite5mPerMTok = input.TierCacheWrite5mPerMTok,
+            TierCacheWrite1hPerMTok = input.TierCacheWrite1hPerMTok,
+            TierCacheReadPerMTok = input.TierCacheReadPerMTok,
+            TierOutputPerMTok = input.TierOutputPerMTok,
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.ModelPrices.AnyAsync(p => p.Model == price.Model && p.EffectiveFrom == price.EffectiveFrom, ct))
@@ -147,5 +177,6 @@ public sealed class PriceBook(IDbContextFactory<CommandCenterDbContext> dbFactor
     }
 
     public static PriceView View(ModelPrice p) => new(
-        p.Id, p.Model, p.InputPerMTok, p.OutputPerMTok, p.ContextWindow, p.EffectiveFrom, p.LongContextThreshold, p.LongContextInputPerMTok, p.LongContextOutputPerMTok);
+        p.Id, p.Model, p.InputPerMTok, p.CacheWrite5mPerMTok, p.CacheWrite1hPerMTok, p.CacheReadPerMTok, p.OutputPerMTok, p.ContextWindow, p.EffectiveFrom,
+        p.TierThreshold, p.TierInputPerMTok, p.TierCacheWrite5mPerMTok, p.TierCacheWrite1hPerMTok, p.TierCacheReadPerMTok, p.TierOutputPerMTok);
 }

@@ -53,6 +53,8 @@ public sealed partial class LiveReply
     // Server tool calls, by id, until their result comes; and what the reply did, to store with it.
     private readonly Dictionary<string, (string Name, JsonElement Input, int Index)> _toolCalls = [];
     private readonly StringBuilder _thinking = new();
+    private readonly StringBuilder _progress = new();
+    private bool _progressNoteOpen;
     private readonly List<ToolEvent> _tools = [];
     private readonly List<CitationEvent> _citations = [];
     // The turn's content as Anthropic sent it, to send back if it pauses; the calls made to continue it; where the current call's text begins.
@@ -93,8 +95,11 @@ public sealed partial class LiveReply
     /// <summary>The reply's telemetry activity (see <see cref="Telemetry.ReplyTelemetry"/>), ended with it.</summary>
     internal System.Diagnostics.Activity? Activity { get; init; }
 
-    /// <summary>The agent shows its thinking: thinking deltas become <see cref="ThinkingEvent"/>s. Otherwise none leaves the server.</summary>
-    internal bool ShowsThinking { get; init; }
+    /// <summary>
+    /// What thinking deltas become: <see cref="ThinkingEvent"/>s when the agent shows its thinking, <see cref="ProgressEvent"/>s
+    /// when they are the model's notes between tool calls; otherwise none leaves the server.
+    /// </summary>
+    internal ThinkingDeltas Thinking { get; init; }
 
     /// <summary>How a turn Anthropic pauses (<c>pause_turn</c>) is continued; null when it cannot pause (no server tools).</summary>
     internal ReplyContinuation? Continuation { get; init; }
@@ -304,9 +309,19 @@ public sealed partial class LiveReply
                         _text.Append(text.Text);
                         Append(new ChunkEvent(text.Text));
                         break;
-                    case ThinkingDelta thinking when ShowsThinking:
+                    case ThinkingDelta thinking when Thinking == ThinkingDeltas.AsThinking:
                         _thinking.Append(thinking.Text);
                         Append(new ThinkingEvent(thinking.Text));
+                        break;
+                    case BlockStarted { Type: "thinking" } when Thinking == ThinkingDeltas.AsProgress:
+                        _progressNoteOpen = false;
+                        break;
+                    case ThinkingDelta { Text.Length: > 0 } note when Thinking == ThinkingDeltas.AsProgress:
+                        // Each thinking block is one note; the next one starts on a new paragraph.
+                        var said = !_progressNoteOpen && _progress.Length > 0 ? "\n\n" + note.Text : note.Text;
+                        _progressNoteOpen = true;
+                        _progress.Append(said);
+                        Append(new ProgressEvent(said));
                         break;
                     case ServerToolCalled tool:
                         _toolCalls[tool.Id] = (tool.Name, tool.Input, _tools.Count);
@@ -432,8 +447,8 @@ public sealed partial class LiveReply
         return new ReplySnapshot(outcome, _usage)
         {
             Text = _text.ToString(),
-            Activity = _thinking.Length > 0 || _tools.Count > 0 || _citations.Count > 0
-                ? new Conversations.ReplyActivity(_thinking.Length > 0 ? _thinking.ToString() : null, [.. _tools], [.. _citations])
+            Activity = _thinking.Length > 0 || _tools.Count > 0 || _citations.Count > 0 || _progress.Length > 0
+                ? new Conversations.ReplyActivity(_thinking.Length > 0 ? _thinking.ToString() : null, [.. _tools], [.. _citations], _progress.Length > 0 ? _progress.ToString() : null)
                 : null,
             StopReason = _stopReason,
             Error = error,

@@ -65,7 +65,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         return new CostEvent(
             usage.InputTokens, usage.OutputTokens, usage.CacheWriteTokens, usage.CacheReadTokens,
             cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason, end.OutputEstimated,
-            usage.WebSearchRequests > 0 ? new ServerToolUse(usage.WebSearchRequests) : null, cost.ToolFees, usage.ThinkingTokens);
+            usage.WebSearchRequests > 0 ? new ServerToolUse(usage.WebSearchRequests) : null, cost.ToolFees, usage.ThinkingTokens, cost.Classes);
     }
 
     async Task IReplyRecorder.ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct)

@@ -130,7 +130,8 @@ internal sealed class ReplyRows
         TaskTrace trace, string agentId, string model, string? apiKeyId, ModelPrice price, int historySent, int historyTrimmed, decimal webSearchPerThousand, DateTimeOffset now) => new()
     {
         Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = trace.OwnerId, AgentId = agentId, ApiKeyId = apiKeyId, Instruction = trace.Instruction, ModelUsed = model,
-        ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, OutputPricePerMTok = price.OutputPerMTok,
+        ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, CacheWrite5mPricePerMTok = price.CacheWrite5mPerMTok,
+        CacheWrite1hPricePerMTok = price.CacheWrite1hPerMTok, CacheReadPricePerMTok = price.CacheReadPerMTok, OutputPricePerMTok = price.OutputPerMTok,
         HistoryMessagesSent = historySent, HistoryMessagesTrimmed = historyTrimmed, WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,
     };
 
@@ -175,7 +176,10 @@ internal sealed class ReplyRows
         Session.CostEstimated = snapshot.OutputEstimated;
         Session.WebSearchRequests = own.WebSearchRequests;
         Session.ToolFees = sessionCost.ToolFees;
-        (Session.InputPricePerMTok, Session.OutputPricePerMTok) = Price.RatesFor(own);
+        var rates = Price.RatesFor(own);
+        (Session.InputPricePerMTok, Session.CacheWrite5mPricePerMTok, Session.CacheWrite1hPricePerMTok, Session.CacheReadPricePerMTok, Session.OutputPricePerMTok) =
+            (rates.Input, rates.CacheWrite5m, rates.CacheWrite1h, rates.CacheRead, rates.Output);
+        Session.PriceTierApplied = Price.TierAppliesTo(own);
         Session.StopReason = snapshot.StopReason;
         Session.UpstreamStatus = snapshot.UpstreamStatus;
         Session.UpstreamRequestId = snapshot.UpstreamRequestId;

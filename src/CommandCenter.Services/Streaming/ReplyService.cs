@@ -6,6 +6,7 @@ using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.IntegrationKeys;
+using CommandCenter.Services.Models;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Telemetry;
 using CommandCenter.Services.Traces;
@@ -26,6 +27,7 @@ public sealed partial class ReplyService(
     IDbContextFactory<CommandCenterDbContext> dbFactory,
     ApiKeyVault keys,
     AgentCatalog agents,
+    ModelCatalog models,
     PriceBook prices,
     BudgetBook budgets,
     AnthropicClient anthropic,
@@ -141,7 +143,7 @@ public sealed partial class ReplyService(
             var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
             {
                 Activity = activity,
-                ShowsThinking = plan.Request.Thinking is { Display: "summarized" },
+                Thinking = plan.Request.ThinkingShown,
                 // Only server tools pause a turn; the continuation repeats the request with the turn so far after it.
                 Continuation = plan.Request.Tools is null ? null : new ReplyContinuation(
                     (turn, ct) => anthropic.OpenStreamAsync(plan.ApiKey, plan.Request with { Messages = [.. plan.Request.Messages, turn] }, ct),
@@ -198,6 +200,7 @@ public sealed partial class ReplyService(
         {
             await keys.RevealAsync(db, nobody, clock.GetUtcNow(), ct);
             await agents.FindForReplyAsync(db, nobody, ct);
+            await models.FindAsync(db, nobody, ct);
             await prices.FindCurrentAsync(db, nobody, ct);
             await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == nobody && c.OwnerId == nobody, ct);
             await db.Messages.AsNoTracking().Where(m => m.ConversationId == nobody).OrderBy(m => m.Position).ToListAsync(ct);
@@ -274,18 +277,31 @@ public sealed partial class ReplyService(
             throw new StreamStartException(StreamStartFailure.AgentInactive, $"Agent {agent.Name} is not active");
         }
 
+        // A retired model is refused before anything is written: Anthropic would only answer 404.
+        var model = await models.FindAsync(db, agent.Model, ct);
+        if (model is not null && model.StatusAt(now) == ModelStatus.Retired)
+        {
+            throw new StreamStartException(StreamStartFailure.ModelRetired,
+                $"Model {agent.Model} ({model.DisplayName}) was retired{(model.RetiresAt is { } retired ? $" on {retired:yyyy-MM-dd}" : "")}: Anthropic no longer answers for it."
+                + (model.Replacement is { } replacement ? $" An admin can move agent {agent.Name} to {replacement}." : $" An admin can move agent {agent.Name} to a current model."))
+            {
+                Model = agent.Model,
+                Replacement = model.Replacement,
+            };
+        }
+
         var price = await prices.FindCurrentAsync(db, agent.Model, ct)
             ?? throw InvalidInputException.For("agentId", $"Model {agent.Model} has no price; an admin must add one before agent {agent.Name} can be used.");
 
         var (conversation, history) = await LoadConversationAsync(db, userId, agent, request.ConversationId, text, now, ct);
         var lastTurn = request.Replaces is { } replaces ? LastTurn.Of(history, replaces, text) : null;
-        var prompt = ConversationHistory.Build(agent.SystemPrompt, lastTurn?.Before ?? history, lastTurn?.Text ?? text, price.ContextWindow, agent.MaxTokens)
+        var prompt = ConversationHistory.Build(agent.SystemPrompt, lastTurn?.Before ?? history, lastTurn?.Text ?? text, model?.ContextWindow ?? price.ContextWindow, agent.MaxTokens)
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
             instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn);
-        return new Plan(apiKey, WireRequest.For(agent, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
+        return new Plan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
                 agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
     }
@@ -327,7 +343,10 @@ public sealed partial class ReplyService(
     private async Task<StreamStartException> RecordRefusalAsync(ReplyRows rows, AnthropicApiException e)
     {
         LogUpstreamRefused(logger, rows.Trace.Id, e.StatusCode, e.ErrorType);
-        var error = $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
+        var error = e is { StatusCode: 404, ErrorType: "not_found_error" }
+            // What Anthropic says of a model it no longer serves (ANTHROPIC.md §1: a bare 404 with a generic message).
+            ? $"Model {rows.Session.ModelUsed} is not available: Anthropic answered 404 (not_found_error), as it does for a retired or unknown model. An admin can move the agent to a current model."
+            : $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
         using var patience = new CancellationTokenSource(RefusalWriteTimeout);
         var recorded = false;
         try

@@ -11,6 +11,7 @@ namespace CommandCenter.Services.Streaming;
 [JsonSerializable(typeof(MetaEvent))]
 [JsonSerializable(typeof(ChunkEvent))]
 [JsonSerializable(typeof(ThinkingEvent))]
+[JsonSerializable(typeof(ProgressEvent))]
 [JsonSerializable(typeof(ToolEvent))]
 [JsonSerializable(typeof(CitationEvent))]
 [JsonSerializable(typeof(CostEvent))]

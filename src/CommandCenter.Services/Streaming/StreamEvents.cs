@@ -16,6 +16,7 @@ public sealed record ChunkEvent(string Text) : StreamEvent;
 
 /// <summary>The priced usage of the call; the same numbers the trace stores.</summary>
 /// <param name="CostEstimated">The reply ended before Anthropic reported its output tokens: we counted them.</param>
+/// <param name="Costs">What each token class cost at the price row's own rates (null where not known, e.g. a reply stored before classes were priced apart).</param>
 public sealed record CostEvent(
     int InputTokens,
     int OutputTokens,
@@ -28,7 +29,8 @@ public sealed record CostEvent(
     bool CostEstimated = false,
     ServerToolUse? ServerToolUse = null,
     decimal ToolFees = 0m,
-    int? ThinkingTokens = null) : StreamEvent
+    int? ThinkingTokens = null,
+    Pricing.ClassCosts? Costs = null) : StreamEvent
 {
     /// <summary>The model stopped because the agent's max tokens were reached: the reply is cut short.</summary>
     public bool Truncated => StopReason == "max_tokens";
@@ -39,6 +41,12 @@ public sealed record ServerToolUse(int WebSearchRequests);
 
 /// <summary>Summarised thinking, sent only when the agent shows it.</summary>
 public sealed record ThinkingEvent(string Text) : StreamEvent;
+
+/// <summary>
+/// A note the model writes between tool calls ("Found two sources; reading the first."), which today's models send in
+/// thinking blocks: told as progress, so a reply that searches never goes silent. A new note starts with a blank line.
+/// </summary>
+public sealed record ProgressEvent(string Text) : StreamEvent;
 
 /// <summary>A server tool call: <c>running</c> once its input is known, then <c>done</c> (with how many results) or <c>failed</c> (with Anthropic's error code).</summary>
 public sealed record ToolEvent(string Name, System.Text.Json.JsonElement Input, string Status, int? Results = null, string? Error = null) : StreamEvent
@@ -67,6 +75,7 @@ public static class StreamEventNames
         MetaEvent => "meta",
         ChunkEvent => "chunk",
         ThinkingEvent => "thinking",
+        ProgressEvent => "progress",
         ToolEvent => "tool",
         CitationEvent => "citation",
         CostEvent => "cost",
@@ -81,6 +90,7 @@ public static class StreamEventNames
         "meta" => typeof(MetaEvent),
         "chunk" => typeof(ChunkEvent),
         "thinking" => typeof(ThinkingEvent),
+        "progress" => typeof(ProgressEvent),
         "tool" => typeof(ToolEvent),
         "citation" => typeof(CitationEvent),
         "cost" => typeof(CostEvent),

@@ -15,6 +15,8 @@ public enum StreamStartFailure
     AccountDisabled,
     /// <summary>A monthly budget cannot cover the request's worst case; see <see cref="StreamStartException.Budget"/>.</summary>
     BudgetExceeded,
+    /// <summary>The agent's model is retired: Anthropic would refuse it. See <see cref="StreamStartException.Replacement"/>.</summary>
+    ModelRetired,
 }
 
 /// <summary>
@@ -34,6 +36,10 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
 
     /// <summary>For <see cref="StreamStartFailure.BudgetExceeded"/>: the budget that refused, and by how much.</summary>
     public Budgets.BudgetShortfall? Budget { get; init; }
+
+    /// <summary>For <see cref="StreamStartFailure.ModelRetired"/>: the retired model and the one Anthropic recommends instead.</summary>
+    public string? Model { get; init; }
+    public string? Replacement { get; init; }
 
     /// <summary>The trace that records the refused call, when one was written.</summary>
     public string? TraceId { get; init; }

@@ -1,3 +1,4 @@
+using CommandCenter.Services.Pricing;
 using System.Globalization;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Validation;
@@ -91,8 +92,10 @@ public sealed record TracePage(IReadOnlyList<TraceSummary> Items, int Page, int 
 /// </summary>
 public sealed record TraceTokens(int Input, int CacheWrite5m, int CacheWrite1h, int CacheRead, int Output, int Total, int? Thinking = null);
 
-/// <summary>The price row the call was charged at, as copied onto the trace when it ran.</summary>
-public sealed record TracePrice(int Id, decimal InputPerMTok, decimal OutputPerMTok, DateTimeOffset? EffectiveFrom);
+/// <summary>The price row the call was charged at, as copied onto the trace when it ran: its five rates (the tier's when it applied).</summary>
+public sealed record TracePrice(
+    int Id, decimal InputPerMTok, decimal OutputPerMTok, DateTimeOffset? EffectiveFrom,
+    decimal CacheWrite5mPerMTok = 0m, decimal CacheWrite1hPerMTok = 0m, decimal CacheReadPerMTok = 0m, bool TierApplied = false);
 
 public sealed record TraceDetail(
     string Id, string Status, string SessionStatus, string AgentId, string? AgentName, string Model, string UserId, string? UserEmail,
@@ -100,7 +103,7 @@ public sealed record TraceDetail(
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
     int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName,
-    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls);
+    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls, ClassCosts Costs = default);
 
 /// <summary>
 /// One upstream call of a trace: a reply whose turn Anthropic paused (<c>pause_turn</c>) makes one call per
@@ -180,7 +183,8 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
         }
 
         var (t, s) = (found.Trace, found.Session);
-        var calls = (await db.TraceSessions.AsNoTracking().Where(c => c.TaskTraceId == id).ToListAsync(ct))
+        var sessions = await db.TraceSessions.AsNoTracking().Where(c => c.TaskTraceId == id).ToListAsync(ct);
+        var calls = sessions
             .OrderBy(c => c.Continued ? 0 : 1).ThenBy(c => c.StartedAt)
             .Select(c => new TraceCall(
                 c.Id, c.Status, c.StartedAt, c.TimeToFirstTokenMs, c.DurationMs,
@@ -200,10 +204,15 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             t.StartedAt, t.CompletedAt, first.TimeToFirstTokenMs, duration, perSecond,
             new TraceTokens(calls.Sum(c => c.Tokens.Input), calls.Sum(c => c.Tokens.CacheWrite5m), calls.Sum(c => c.Tokens.CacheWrite1h),
                 calls.Sum(c => c.Tokens.CacheRead), output, t.TotalTokens, calls.Sum(c => c.Tokens.Thinking)),
-            t.TotalCost, s.CostEstimated, new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom),
+            t.TotalCost, s.CostEstimated,
+            new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom, s.CacheWrite5mPricePerMTok, s.CacheWrite1hPricePerMTok,
+                s.CacheReadPricePerMTok, s.PriceTierApplied),
             s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
             s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key",
-            calls.Sum(c => c.WebSearchRequests), calls.Sum(c => c.ToolFees), s.WebSearchPerThousand, calls);
+            calls.Sum(c => c.WebSearchRequests), calls.Sum(c => c.ToolFees), s.WebSearchPerThousand, calls,
+            sessions.Aggregate(default(ClassCosts), (sum, c) => sum + CostCalculator.Compute(
+                new TokenUsage(c.TokensIn, c.TokensOut, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens),
+                new TokenRates(c.InputPricePerMTok, c.CacheWrite5mPricePerMTok, c.CacheWrite1hPricePerMTok, c.CacheReadPricePerMTok, c.OutputPricePerMTok)).Classes));
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.

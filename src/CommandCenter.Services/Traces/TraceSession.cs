@@ -32,10 +32,17 @@ public sealed class TraceSession
     /// <summary>The web search rate this call was charged at (copied from the price table when it ran).</summary>
     public decimal WebSearchPerThousand { get; set; }
 
-    /// <summary>The price this call was charged at, copied so later price changes never rewrite history: the rates applied, the long-context tier's when it applied.</summary>
+    /// <summary>
+    /// The price this call was charged at, copied so later price changes never rewrite history: the five rates applied,
+    /// the prompt-length tier's when it applied (<see cref="PriceTierApplied"/>).
+    /// </summary>
     public int ModelPriceId { get; init; }
     public decimal InputPricePerMTok { get; set; }
+    public decimal CacheWrite5mPricePerMTok { get; set; }
+    public decimal CacheWrite1hPricePerMTok { get; set; }
+    public decimal CacheReadPricePerMTok { get; set; }
     public decimal OutputPricePerMTok { get; set; }
+    public bool PriceTierApplied { get; set; }
 
     public int? DurationMs { get; set; }
     public int? TimeToFirstTokenMs { get; set; }

@@ -20,7 +20,7 @@ public static class UsageCsv
         });
         text.AppendJoin(',', header.Concat(
             ["completed", "failed", "cancelled", "running", "inputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "outputTokens",
-                "webSearchRequests", "toolFees", "cost", "estimatedCost"]));
+                "webSearchRequests", "toolFees", "cost", "estimatedCost", "inputCost", "cacheWrite5mCost", "cacheWrite1hCost", "cacheReadCost", "outputCost"]));
         text.Append("\r\n");
         foreach (var row in report.Rows)
         {
@@ -36,6 +36,7 @@ public static class UsageCsv
                 row.Replies.Completed, row.Replies.Failed, row.Replies.Cancelled, row.Replies.Running,
                 row.Tokens.Input, row.Tokens.CacheWrite5m, row.Tokens.CacheWrite1h, row.Tokens.CacheRead, row.Tokens.Output,
                 row.WebSearchRequests, row.ToolFees, row.Cost, row.EstimatedCost,
+                row.Costs.Input, row.Costs.CacheWrite5m, row.Costs.CacheWrite1h, row.Costs.CacheRead, row.Costs.Output,
             }.Select(n => Convert.ToString(n, CultureInfo.InvariantCulture)!));
             text.AppendJoin(',', fields);
             text.Append("\r\n");

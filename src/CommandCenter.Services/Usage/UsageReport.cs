@@ -43,9 +43,10 @@ public sealed record UsageReplies(int Completed, int Failed, int Cancelled, int 
 public sealed record UsageRow(
     DateOnly? Day, string? AgentId, string? AgentName, string? Model, string? UserId, string? UserEmail,
     UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, string? ApiKeyId = null, string? ApiKeyName = null,
-    long WebSearchRequests = 0, decimal ToolFees = 0m);
+    long WebSearchRequests = 0, decimal ToolFees = 0m, Pricing.ClassCosts Costs = default);
 
 /// <summary>Spend over whole UTC days <see cref="From"/> to <see cref="To"/>, both included.</summary>
 public sealed record UsageReport(
     DateOnly From, DateOnly To, IReadOnlyList<UsageDimension> GroupBy, IReadOnlyList<UsageRow> Rows,
-    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, long WebSearchRequests = 0, decimal ToolFees = 0m);
+    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, long WebSearchRequests = 0, decimal ToolFees = 0m,
+    Pricing.ClassCosts Costs = default);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using CommandCenter.Services.Data;
+using CommandCenter.Services.Pricing;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -36,7 +37,11 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                 sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
                 sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
                 sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text,
-                sum(s."webSearchRequests")::bigint, sum(s."toolFees")
+                sum(s."webSearchRequests")::bigint, sum(s."toolFees"),
+                -- Each class at the rates its call was charged: cache reads at the row's own rate, not a multiple of input.
+                round(sum(s."tokensIn" * s."inputPricePerMTok") / 1000000, 6), round(sum(s."cacheWriteTokens" * s."cacheWrite5mPricePerMTok") / 1000000, 6),
+                round(sum(s."cacheWrite1hTokens" * s."cacheWrite1hPricePerMTok") / 1000000, 6), round(sum(s."cacheReadTokens" * s."cacheReadPricePerMTok") / 1000000, 6),
+                round(sum(s."tokensOut" * s."outputPricePerMTok") / 1000000, 6)
             FROM trace_sessions s
             WHERE s."createdAt" >= $1 AND s."createdAt" < $2{(ownerId is not null ? " AND s.\"ownerId\" = $3" : "")}
             GROUP BY 1, 2, 3, 4, 16
@@ -71,7 +76,8 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                     reader.IsDBNull(0) ? null : reader.GetFieldValue<DateOnly>(0), TextOrNull(reader, 1), null, TextOrNull(reader, 2), TextOrNull(reader, 3), null,
                     new UsageReplies(reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7)),
                     new UsageTokens(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)),
-                    reader.GetDecimal(13), reader.GetDecimal(14), TextOrNull(reader, 15), null, reader.GetInt64(16), reader.GetDecimal(17));
+                    reader.GetDecimal(13), reader.GetDecimal(14), TextOrNull(reader, 15), null, reader.GetInt64(16), reader.GetDecimal(17),
+                    new ClassCosts(Dollars(reader, 18), Dollars(reader, 19), Dollars(reader, 20), Dollars(reader, 21), Dollars(reader, 22)));
                 raw.Add((row, row.AgentId, row.UserId));
             }
         }
@@ -94,10 +100,14 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         return new UsageReport(query.From, query.To, query.GroupBy, rows,
             rows.Aggregate(UsageReplies.Zero, (sum, r) => sum.Plus(r.Replies)),
             rows.Aggregate(UsageTokens.Zero, (sum, r) => sum.Plus(r.Tokens)),
-            rows.Sum(r => r.Cost), rows.Sum(r => r.EstimatedCost), rows.Sum(r => r.WebSearchRequests), rows.Sum(r => r.ToolFees));
+            rows.Sum(r => r.Cost), rows.Sum(r => r.EstimatedCost), rows.Sum(r => r.WebSearchRequests), rows.Sum(r => r.ToolFees),
+            rows.Aggregate(default(ClassCosts), (sum, r) => sum + r.Costs));
     }
 
     private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    // The amounts as stored, without the trailing zeros numeric(…, 6) arithmetic leaves.
+    private static decimal Dollars(DbDataReader reader, int ordinal) => reader.GetDecimal(ordinal) / 1.000000000000000000000000000000000m;
 
     private static string? TextOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

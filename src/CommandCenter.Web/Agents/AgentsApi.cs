@@ -15,6 +15,7 @@ internal static class AgentsApi
         api.MapPost("/", CreateAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
         api.MapPut("/{id}", UpdateAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
         api.MapDelete("/{id}", DeleteAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
+        api.MapPost("/{id}/move", MoveAgent).RequireAuthorization(AuthPolicies.ApiAdmin);
         return api;
     }
 
@@ -38,6 +39,10 @@ internal static class AgentsApi
     private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> UpdateAgent(string id, AgentInput input, AgentCatalog agents, CancellationToken ct) =>
         await agents.UpdateAsync(id, input, ct) is { } agent ? TypedResults.Ok(agent) : NotFound(id);
 
+    /// <summary>Moves the agent to another model (default: its model's replacement); settings the new model refuses are carried to the nearest it takes.</summary>
+    private static async Task<Results<Ok<AgentMove>, ProblemHttpResult>> MoveAgent(string id, MoveAgentRequest? request, AgentCatalog agents, CancellationToken ct) =>
+        await agents.MoveAsync(id, string.IsNullOrWhiteSpace(request?.Model) ? null : request.Model.Trim(), ct) is { } moved ? TypedResults.Ok(moved) : NotFound(id);
+
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAgent(string id, AgentCatalog agents, CancellationToken ct) =>
         await agents.DeleteAsync(id, ct) switch
         {
@@ -48,3 +53,6 @@ internal static class AgentsApi
 
     private static ProblemHttpResult NotFound(string id) => ApiProblems.Error(StatusCodes.Status404NotFound, $"Agent with ID {id} not found");
 }
+
+/// <summary>The model to move an agent to; none: the one Anthropic recommends instead of its current model.</summary>
+internal sealed record MoveAgentRequest(string? Model);

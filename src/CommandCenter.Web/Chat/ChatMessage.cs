@@ -17,10 +17,12 @@ public sealed class ChatMessage
 {
     private readonly StringBuilder _text = new();
     private readonly StringBuilder _thinking = new();
+    private readonly StringBuilder _progress = new();
     private readonly List<ToolEvent> _tools = [];
     private readonly List<CitationEvent> _citations = [];
     private string? _textCache;
     private string? _thinkingCache;
+    private string? _progressCache;
 
     public ChatMessage(string role, string text = "", ChatMessageState state = ChatMessageState.Complete)
     {
@@ -78,6 +80,9 @@ public sealed class ChatMessage
     /// <summary>The summarised thinking the agent shows, as it streamed.</summary>
     public string Thinking => _thinkingCache ??= _thinking.ToString();
 
+    /// <summary>The model's notes between tool calls, as they streamed (paragraphs apart).</summary>
+    public string Progress => _progressCache ??= _progress.ToString();
+
     /// <summary>Each server tool call, in its latest status.</summary>
     public IReadOnlyList<ToolEvent> Tools => _tools;
 
@@ -88,6 +93,13 @@ public sealed class ChatMessage
     {
         _thinking.Append(text);
         _thinkingCache = null;
+        Notify();
+    }
+
+    public void AppendProgress(string text)
+    {
+        _progress.Append(text);
+        _progressCache = null;
         Notify();
     }
 
@@ -144,6 +156,7 @@ public sealed class ChatMessage
         if (saved.Activity is { } activity)
         {
             message._thinking.Append(activity.Thinking);
+            message._progress.Append(activity.Progress);
             message._tools.AddRange(activity.Tools);
             message._citations.AddRange(activity.Citations);
         }
@@ -165,7 +178,7 @@ public sealed class ChatMessage
             // A reply still being written has only the start's usage stored; its cost shows when it ends.
             Cost = saved.Role == MessageRole.Assistant && saved.Status != MessageStatus.Streaming && saved.Cost is { } cost
                 ? new CostEvent(saved.InputTokens, saved.OutputTokens, saved.CacheWriteTokens, saved.CacheReadTokens, cost, saved.CacheSavings, "", saved.StopReason, saved.CostEstimated,
-                    saved.WebSearchRequests > 0 ? new ServerToolUse(saved.WebSearchRequests) : null, saved.ToolFees, saved.ThinkingTokens)
+                    saved.WebSearchRequests > 0 ? new ServerToolUse(saved.WebSearchRequests) : null, saved.ToolFees, saved.ThinkingTokens, saved.Costs)
                 : null,
             Error = saved.Error,
         };

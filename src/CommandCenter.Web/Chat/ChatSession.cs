@@ -81,6 +81,9 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// <summary>Why a budget refused the last message.</summary>
     public string? BudgetRefusal { get; private set; }
 
+    /// <summary>Why the last message was refused because the agent's model is retired.</summary>
+    public string? ModelRefusal { get; private set; }
+
     /// <summary>A reply was refused because the operator has no Anthropic key.</summary>
     public bool KeyMissing { get; private set; }
 
@@ -308,6 +311,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         ScrollRequests++;
         TrimmedNote = null;
         BudgetRefusal = null;
+        ModelRefusal = null;
         Notify();
 
         LiveReply live;
@@ -322,10 +326,18 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             {
                 KeyMissing = true;
             }
-            else if (e is StreamStartException { Failure: StreamStartFailure.BudgetExceeded } && !sending.IsCancellationRequested)
+            else if (e is StreamStartException { Failure: StreamStartFailure.BudgetExceeded or StreamStartFailure.ModelRetired } refusal && !sending.IsCancellationRequested)
             {
                 // Nothing was sent or stored: the banner says why.
-                BudgetRefusal = e.Message;
+                if (refusal.Failure == StreamStartFailure.BudgetExceeded)
+                {
+                    BudgetRefusal = e.Message;
+                }
+                else
+                {
+                    ModelRefusal = e.Message;
+                }
+
                 undo();
                 Streaming = false;
                 MarkLastTurn();
@@ -440,6 +452,9 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
                 break;
             case ThinkingEvent thinking:
                 reply.AppendThinking(thinking.Text);
+                break;
+            case ProgressEvent progress:
+                reply.AppendProgress(progress.Text);
                 break;
             case ToolEvent tool:
                 reply.SetTool(tool);

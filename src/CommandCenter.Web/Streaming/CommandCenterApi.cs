@@ -191,6 +191,11 @@ internal static class CommandCenterApi
         StreamStartFailure.AgentNotFound or StreamStartFailure.ConversationNotFound => ApiProblems.Error(StatusCodes.Status404NotFound, e.Message),
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),
         StreamStartFailure.ConversationBusy => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message),
+        StreamStartFailure.ModelRetired => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message, new Dictionary<string, object?>
+        {
+            ["model"] = e.Model,
+            ["replacement"] = e.Replacement,
+        }),
         StreamStartFailure.Unavailable => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status503ServiceUnavailable, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
         StreamStartFailure.BudgetExceeded => ApiProblems.Error(StatusCodes.Status402PaymentRequired, e.Message, new Dictionary<string, object?>
         {

@@ -1,6 +1,9 @@
 using AngleSharp.Dom;
 using Bunit;
 using CommandCenter.Services.Agents;
+using CommandCenter.Services.Data.Configurations;
+using CommandCenter.Services.Models;
+using Microsoft.Extensions.Time.Testing;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Validation;
 using CommandCenter.Web.Agents;
@@ -28,11 +31,13 @@ public sealed class AgentDialogTests : BunitContext
 
     public AgentDialogTests()
     {
+        Services.AddSingleton<TimeProvider>(new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero)));
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
-    private async Task<(IRenderedComponent<IComponent> Cut, IDialogReference Dialog)> ShowAsync(AgentView? agent = null)
+    private async Task<(IRenderedComponent<IComponent> Cut, IDialogReference Dialog)> ShowAsync(
+        AgentView? agent = null, IReadOnlyList<ModelPrice>? prices = null, IReadOnlyList<ClaudeModel>? models = null)
     {
         // The popover provider hosts MudSelect's list; the dialog provider hosts the dialog.
         var cut = Render(b =>
@@ -46,7 +51,8 @@ public sealed class AgentDialogTests : BunitContext
         var parameters = new DialogParameters<AgentDialog>
         {
             { d => d.Agent, agent },
-            { d => d.Prices, _prices },
+            { d => d.Prices, prices ?? _prices },
+            { d => d.Models, models ?? [] },
             {
                 d => d.Save, input =>
                 {
@@ -92,20 +98,23 @@ public sealed class AgentDialogTests : BunitContext
     private static Task SaveAsync(IRenderedComponent<IComponent> cut) => cut.Find("[data-testid=agent-save]").ClickAsync(new());
 
     [Fact]
-    public async Task SavingAnEmptyFormShowsNameAndModelErrorsWithoutCallingSave()
+    public async Task SavingAnEmptyFormShowsTheNameErrorWithoutCallingSaveAndTheModelStartsOnTheFirstListed()
     {
         var (cut, dialog) = await ShowAsync();
         ErrorOf(cut, "agent-name").ShouldBeNull();
-        ErrorOf(cut, "agent-model").ShouldBeNull();
 
         await SaveAsync(cut);
 
         ErrorOf(cut, "agent-name").ShouldBe("The name is required.");
-        ErrorOf(cut, "agent-model").ShouldBe("The model is required.");
+        ErrorOf(cut, "agent-model").ShouldBeNull();
         Field(cut, "agent-name").GetAttribute("aria-invalid").ShouldBe("true");
         ErrorOf(cut, "agent-max-tokens").ShouldBeNull();
         _saved.ShouldBeEmpty();
         dialog.Result.IsCompleted.ShouldBeFalse();
+
+        await TypeAsync(cut, "agent-name", "Support bot");
+        await SaveAsync(cut);
+        _saved.ShouldHaveSingleItem().Model.ShouldBe("claude-sonnet-4-5");
     }
 
     [Fact]
@@ -144,7 +153,7 @@ public sealed class AgentDialogTests : BunitContext
     [Theory]
     [InlineData("0", 1)]
     [InlineData("-5", 1)]
-    [InlineData("100000", AgentInput.MaxMaxTokens)]
+    [InlineData("200000", AgentInput.MaxMaxTokens)]
     public async Task TypedMaxTokensAreClampedToTheAllowedRange(string typed, int saved)
     {
         var (cut, _) = await ShowAsync();
@@ -281,5 +290,76 @@ public sealed class AgentDialogTests : BunitContext
 
         ErrorOf(cut, "agent-name").ShouldBe("This agent was deleted meanwhile.");
         dialog.Result.IsCompleted.ShouldBeFalse();
+    }
+
+    // Today's catalogue, as seeded, with a price for each model the tests pick.
+    private static readonly IReadOnlyList<ModelPrice> TodaysPrices =
+        [.. new[] { "claude-sonnet-5-5", "claude-opus-5-5", "claude-opus-4-6", "claude-opus-4-5", "claude-sonnet-4-5" }
+            .Select(m => new ModelPrice { Model = m, InputPerMTok = 2m, CacheReadPerMTok = 0.1m, OutputPerMTok = 10m })];
+
+    private static IReadOnlyList<ClaudeModel> Catalogue => ClaudeModelConfiguration.Seed;
+
+    private static async Task<List<string>> OptionsOfAsync(IRenderedComponent<IComponent> cut, string testId)
+    {
+        await Field(cut, testId).Closest(".mud-input-control")!.MouseDownAsync(new());
+        var items = cut.FindAll(".mud-popover-open .mud-list-item").Select(i => i.TextContent.Trim()).ToList();
+        await Field(cut, testId).Closest(".mud-input-control")!.MouseDownAsync(new());
+        return items;
+    }
+
+    [Fact]
+    public async Task ANewAgentStartsOnTheCurrentSonnetThinkingAsItDoesAndRetiredModelsAreNotOffered()
+    {
+        var (cut, _) = await ShowAsync(prices: TodaysPrices, models: Catalogue);
+
+        var models = await OptionsOfAsync(cut, "agent-model");
+        models.ShouldNotContain(m => m.StartsWith("claude-sonnet-4-5 ", StringComparison.Ordinal));
+        models.ShouldContain(m => m.StartsWith("claude-opus-4-5 ", StringComparison.Ordinal) && m.EndsWith("deprecated", StringComparison.Ordinal));
+        models.First().ShouldStartWith("claude-opus-5-5", customMessage: "active models first, the newest first");
+        await TypeAsync(cut, "agent-name", "Helper");
+        await SaveAsync(cut);
+
+        var saved = _saved.ShouldHaveSingleItem();
+        (saved.Model, saved.Thinking!.Mode).ShouldBe(("claude-sonnet-5-5", ThinkingMode.Adaptive));
+    }
+
+    [Fact]
+    public async Task TheThinkingChoicesAreOnlyThoseTheModelTakes()
+    {
+        var (cut, _) = await ShowAsync(prices: TodaysPrices, models: Catalogue);
+
+        await PickModelAsync(cut, "claude-opus-5-5");
+        (await OptionsOfAsync(cut, "agent-thinking-mode")).ShouldBe(["Adaptive: Claude decides how much"]);
+        (await OptionsOfAsync(cut, "agent-thinking-effort")).ShouldBe(["Model default (medium)", "low", "medium", "high", "xhigh", "max"]);
+
+        await PickModelAsync(cut, "claude-sonnet-5-5");
+        (await OptionsOfAsync(cut, "agent-thinking-mode")).ShouldBe(["Adaptive: Claude decides how much", "Off, with progress notes between tool calls"]);
+
+        await PickModelAsync(cut, "claude-opus-4-6");
+        (await OptionsOfAsync(cut, "agent-thinking-mode")).ShouldBe(["Off", "Adaptive: Claude decides how much", "Token budget"]);
+        (await OptionsOfAsync(cut, "agent-thinking-effort")).ShouldNotContain("xhigh");
+    }
+
+    [Fact]
+    public async Task SwitchingToAModelThatAlwaysThinksTurnsOffIntoAdaptiveAndSaysWhy()
+    {
+        var agent = new AgentView("agent-7", "Support bot", "", "claude-opus-4-6", "", 2_048, AgentStatus.Active, Now, Now, new ThinkingSettings(ThinkingMode.Off));
+        var (cut, _) = await ShowAsync(agent, TodaysPrices, Catalogue);
+
+        await PickModelAsync(cut, "claude-opus-5-5");
+
+        cut.Find("[data-testid=agent-model-adapted]").TextContent.ShouldContain("Thinking off became adaptive: Claude Opus 5.5 does not take off.");
+        await SaveAsync(cut);
+        _saved.ShouldHaveSingleItem().Thinking!.Mode.ShouldBe(ThinkingMode.Adaptive);
+    }
+
+    [Fact]
+    public async Task ADeprecatedModelShowsWhenItRetiresAndWhatReplacesIt()
+    {
+        var (cut, _) = await ShowAsync(prices: TodaysPrices, models: Catalogue);
+
+        await PickModelAsync(cut, "claude-opus-4-5");
+
+        cut.Find("[data-testid=agent-model-lifecycle]").TextContent.ShouldContain("Claude Opus 4.5 is deprecated and retires on 2027-01-22. Anthropic recommends claude-opus-5-5.");
     }
 }

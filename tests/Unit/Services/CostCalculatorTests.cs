@@ -9,6 +9,14 @@ namespace CommandCenter.Unit.Services;
 
 public sealed class CostCalculatorTests
 {
+    /// <summary>A 2025 model's rates: then writes cost 1.25× and 2× input and reads 0.1×, as the first seed rows say.</summary>
+    internal static TokenRates Rates(decimal input, decimal output) => new(input, input * 1.25m, input * 2m, input * 0.1m, output);
+
+    internal static ModelPrice Price(string model, decimal input, decimal output) => new()
+    {
+        Model = model, InputPerMTok = input, CacheWrite5mPerMTok = input * 1.25m, CacheWrite1hPerMTok = input * 2m, CacheReadPerMTok = input * 0.1m, OutputPerMTok = output,
+    };
+
     /// <summary>DESIGN §5's default prices, USD per million tokens.</summary>
     private static readonly (string Model, decimal Input, decimal Output)[] DesignPrices =
     [
@@ -46,7 +54,7 @@ public sealed class CostCalculatorTests
     [Fact]
     public void SpecWorkedExampleIsExact()
     {
-        var cost = CostCalculator.Compute(new TokenUsage(InputTokens: 45, OutputTokens: 12), 3m, 15m);
+        var cost = CostCalculator.Compute(new TokenUsage(InputTokens: 45, OutputTokens: 12), Rates(3m, 15m));
 
         cost.TotalCost.ShouldBe(0.000315m);
         cost.TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("0.000315");
@@ -58,7 +66,7 @@ public sealed class CostCalculatorTests
     [Fact]
     public void SpecWorkedExampleWithTheModelPriceOverload()
     {
-        var price = new ModelPrice { Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m };
+        var price = Price("claude-sonnet-4-5", 3m, 15m);
 
         CostCalculator.Compute(new TokenUsage(45, 12), price).TotalCost.ShouldBe(0.000315m);
     }
@@ -67,7 +75,7 @@ public sealed class CostCalculatorTests
     [MemberData(nameof(DefaultPrices))]
     public void AMillionInAndAMillionOutCostsTheInputPlusTheOutputPrice(string model, decimal input, decimal output)
     {
-        var cost = CostCalculator.Compute(new TokenUsage(1_000_000, 1_000_000), input, output);
+        var cost = CostCalculator.Compute(new TokenUsage(1_000_000, 1_000_000), Rates(input, output));
 
         cost.TotalCost.ShouldBe(input + output, model);
         cost.TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe((input + output).ToString(CultureInfo.InvariantCulture), model);
@@ -77,11 +85,11 @@ public sealed class CostCalculatorTests
     [MemberData(nameof(HandWorkedCosts))]
     public void OrdinaryUsageOnEachDefaultModel(string model, decimal input, decimal output, decimal expected)
     {
-        CostCalculator.Compute(new TokenUsage(1_234, 567), input, output).TotalCost.ShouldBe(expected, model);
+        CostCalculator.Compute(new TokenUsage(1_234, 567), Rates(input, output)).TotalCost.ShouldBe(expected, model);
     }
 
     [Fact]
-    public void SeededPricesAreTheDefaultPriceTable()
+    public void TheFirstSeedRowsAreTheDesignPriceTableWithTheirThenMultiples()
     {
         var builder = new ModelBuilder();
         new ModelPriceConfiguration().Configure(builder.Entity<ModelPrice>());
@@ -92,16 +100,22 @@ public sealed class CostCalculatorTests
             .ToArray();
 
         seeded.ShouldBe(DesignPrices.OrderBy(p => p.Model, StringComparer.Ordinal).ToArray());
+        foreach (var row in builder.Model.FindEntityType(typeof(ModelPrice))!.GetSeedData())
+        {
+            var input = (decimal)row[nameof(ModelPrice.InputPerMTok)]!;
+            ((decimal)row[nameof(ModelPrice.CacheWrite5mPerMTok)]!, (decimal)row[nameof(ModelPrice.CacheWrite1hPerMTok)]!, (decimal)row[nameof(ModelPrice.CacheReadPerMTok)]!)
+                .ShouldBe((input * 1.25m, input * 2m, input * 0.1m), (string)row[nameof(ModelPrice.Model)]!);
+        }
     }
 
     [Fact]
-    public void CacheWritesAndReadsArePricedAsMultiplesOfTheInputPrice()
+    public void CacheWritesAndReadsArePricedAtTheirOwnRates()
     {
-        // Sonnet 4.5, $3 input: 1,000 tokens of each kind.
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite5mTokens: 1_000), 3m, 15m).TotalCost.ShouldBe(0.00375m);  // 1.25 × 0.003
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite1hTokens: 1_000), 3m, 15m).TotalCost.ShouldBe(0.006m);    // 2 × 0.003
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1_000), 3m, 15m).TotalCost.ShouldBe(0.0003m);      // 0.1 × 0.003
-        CostCalculator.Compute(new TokenUsage(1_000, 0), 3m, 15m).TotalCost.ShouldBe(0.003m);
+        // Sonnet 4.5's row, $3 input: 1,000 tokens of each kind.
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite5mTokens: 1_000), Rates(3m, 15m)).TotalCost.ShouldBe(0.00375m);  // 1.25 × 0.003
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite1hTokens: 1_000), Rates(3m, 15m)).TotalCost.ShouldBe(0.006m);    // 2 × 0.003
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1_000), Rates(3m, 15m)).TotalCost.ShouldBe(0.0003m);      // 0.1 × 0.003
+        CostCalculator.Compute(new TokenUsage(1_000, 0), Rates(3m, 15m)).TotalCost.ShouldBe(0.003m);
     }
 
     [Fact]
@@ -109,7 +123,7 @@ public sealed class CostCalculatorTests
     {
         var usage = new TokenUsage(InputTokens: 100, OutputTokens: 500, CacheWrite5mTokens: 1_000, CacheWrite1hTokens: 2_000, CacheReadTokens: 3_000);
 
-        var cost = CostCalculator.Compute(usage, 3m, 15m);
+        var cost = CostCalculator.Compute(usage, Rates(3m, 15m));
 
         // 300 + 3,750 + 12,000 + 900 + 7,500 = 24,450 per million
         cost.TotalCost.ShouldBe(0.02445m);
@@ -119,8 +133,8 @@ public sealed class CostCalculatorTests
     [Fact]
     public void CacheSavingsAreWhatCacheReadsSavedAgainstPlainInput()
     {
-        var plain = CostCalculator.Compute(new TokenUsage(10_000, 0), 5m, 25m).TotalCost;
-        var cached = CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 10_000), 5m, 25m);
+        var plain = CostCalculator.Compute(new TokenUsage(10_000, 0), Rates(5m, 25m)).TotalCost;
+        var cached = CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 10_000), Rates(5m, 25m));
 
         cached.CacheSavings.ShouldBe(0.045m);
         (cached.TotalCost + cached.CacheSavings).ShouldBe(plain);
@@ -129,7 +143,7 @@ public sealed class CostCalculatorTests
     [Fact]
     public void CacheWritesSaveNothing()
     {
-        CostCalculator.Compute(new TokenUsage(10, 10, CacheWrite5mTokens: 5_000, CacheWrite1hTokens: 5_000), 3m, 15m).CacheSavings.ShouldBe(0m);
+        CostCalculator.Compute(new TokenUsage(10, 10, CacheWrite5mTokens: 5_000, CacheWrite1hTokens: 5_000), Rates(3m, 15m)).CacheSavings.ShouldBe(0m);
     }
 
     [Theory]
@@ -140,7 +154,7 @@ public sealed class CostCalculatorTests
     [InlineData(2, "0.000001")]  // 0.000001 exactly
     public void RoundsToSixDecimalsHalfAwayFromZero(int inputTokens, string expected)
     {
-        var cost = CostCalculator.Compute(new TokenUsage(inputTokens, 0), 0.5m, 0m);
+        var cost = CostCalculator.Compute(new TokenUsage(inputTokens, 0), Rates(0.5m, 0m));
 
         cost.TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe(expected);
     }
@@ -148,32 +162,32 @@ public sealed class CostCalculatorTests
     [Fact]
     public void OutputAndSavingsRoundTheSameWay()
     {
-        CostCalculator.Compute(new TokenUsage(0, 1), 0m, 0.5m).TotalCost.ShouldBe(0.000001m);
-        CostCalculator.Compute(new TokenUsage(0, 1), 0m, 0.4m).TotalCost.ShouldBe(0m);
+        CostCalculator.Compute(new TokenUsage(0, 1), Rates(0m, 0.5m)).TotalCost.ShouldBe(0.000001m);
+        CostCalculator.Compute(new TokenUsage(0, 1), Rates(0m, 0.4m)).TotalCost.ShouldBe(0m);
         // 1 cache-read token at $5: savings 4.5 per million → 0.0000045 → 0.000005.
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1), 5m, 25m).CacheSavings.ShouldBe(0.000005m);
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1), Rates(5m, 25m)).CacheSavings.ShouldBe(0.000005m);
     }
 
     [Fact]
     public void RoundingAppliesToTheTotalNotToEachPart()
     {
         // Two parts of 0.0000004 each: rounded separately they would be 0; the total 0.0000008 rounds to 0.000001.
-        CostCalculator.Compute(new TokenUsage(1, 1), 0.4m, 0.4m).TotalCost.ShouldBe(0.000001m);
+        CostCalculator.Compute(new TokenUsage(1, 1), Rates(0.4m, 0.4m)).TotalCost.ShouldBe(0.000001m);
     }
 
     [Fact]
     public void TrailingZerosAreDropped()
     {
-        CostCalculator.Compute(new TokenUsage(1_000_000, 0), 3m, 15m).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("3");
-        CostCalculator.Compute(new TokenUsage(100_000, 0), 3m, 15m).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("0.3");
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite5mTokens: 1_000), 3m, 15m).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("0.00375");
-        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1_000), 3m, 15m).CacheSavings.ToString(CultureInfo.InvariantCulture).ShouldBe("0.0027");
+        CostCalculator.Compute(new TokenUsage(1_000_000, 0), Rates(3m, 15m)).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("3");
+        CostCalculator.Compute(new TokenUsage(100_000, 0), Rates(3m, 15m)).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("0.3");
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheWrite5mTokens: 1_000), Rates(3m, 15m)).TotalCost.ToString(CultureInfo.InvariantCulture).ShouldBe("0.00375");
+        CostCalculator.Compute(new TokenUsage(0, 0, CacheReadTokens: 1_000), Rates(3m, 15m)).CacheSavings.ToString(CultureInfo.InvariantCulture).ShouldBe("0.0027");
     }
 
     [Fact]
     public void ZeroUsageCostsZero()
     {
-        var cost = CostCalculator.Compute(default, 15m, 75m);
+        var cost = CostCalculator.Compute(default, Rates(15m, 75m));
 
         cost.TotalCost.ShouldBe(0m);
         cost.CacheSavings.ShouldBe(0m);
@@ -184,13 +198,14 @@ public sealed class CostCalculatorTests
     [Fact]
     public void FreeModelCostsZero()
     {
-        CostCalculator.Compute(new TokenUsage(1_000, 1_000, 1_000, 1_000, 1_000), 0m, 0m).ShouldBe(new CostBreakdown(0m, 0m));
+        CostCalculator.Compute(new TokenUsage(1_000, 1_000, 1_000, 1_000, 1_000), Rates(0m, 0m)).ShouldBe(new CostBreakdown(0m, 0m));
+        CostCalculator.Compute(new TokenUsage(1_000, 1_000, 1_000, 1_000, 1_000), Rates(0m, 0m)).Classes.ShouldBe(default);
     }
 
     [Fact]
     public void LargestTokenCountsDoNotOverflow()
     {
-        var cost = CostCalculator.Compute(new TokenUsage(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue), 15m, 75m);
+        var cost = CostCalculator.Compute(new TokenUsage(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue), Rates(15m, 75m));
 
         // 2,147,483,647 × (15 + 18.75 + 30 + 1.5 + 75) / 1e6 = 301,184.58149175
         cost.TotalCost.ShouldBe(301_184.581492m);
@@ -198,8 +213,9 @@ public sealed class CostCalculatorTests
 
     private static readonly ModelPrice Sonnet = new()
     {
-        Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m,
-        LongContextThreshold = 200_000, LongContextInputPerMTok = 6m, LongContextOutputPerMTok = 22.5m,
+        Model = "claude-sonnet-4-5", InputPerMTok = 3m, CacheWrite5mPerMTok = 3.75m, CacheWrite1hPerMTok = 6m, CacheReadPerMTok = 0.3m, OutputPerMTok = 15m,
+        TierThreshold = 200_000, TierInputPerMTok = 6m, TierCacheWrite5mPerMTok = 7.5m, TierCacheWrite1hPerMTok = 12m, TierCacheReadPerMTok = 0.6m,
+        TierOutputPerMTok = 22.5m,
     };
 
     [Fact]
@@ -221,9 +237,10 @@ public sealed class CostCalculatorTests
     {
         var usage = new TokenUsage(1_000, 100, CacheWrite5mTokens: 50_000, CacheWrite1hTokens: 10_000, CacheReadTokens: 140_000);
 
-        Sonnet.RatesFor(usage).ShouldBe((6m, 22.5m));
+        Sonnet.RatesFor(usage).ShouldBe(new TokenRates(6m, 7.5m, 12m, 0.6m, 22.5m));
         // 1,000 × 6 + 50,000 × 7.5 + 10,000 × 12 + 140,000 × 0.6 + 100 × 22.5 = 587,250 → $0.58725; reads saved 140,000 × 5.4.
-        CostCalculator.Compute(usage, Sonnet).ShouldBe(new CostBreakdown(0.58725m, 0.756m));
+        var cost = CostCalculator.Compute(usage, Sonnet);
+        (cost.TotalCost, cost.CacheSavings).ShouldBe((0.58725m, 0.756m));
     }
 }
 
@@ -232,7 +249,7 @@ public sealed class WebSearchFeeTests
     [Fact]
     public void WebSearchesAreBilledPerRequestOnTopOfTheTokensAndReportedApart()
     {
-        var price = new ModelPrice { Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m };
+        var price = CostCalculatorTests.Price("claude-sonnet-4-5", 3m, 15m);
 
         var cost = CostCalculator.Compute(new TokenUsage(45, 12, WebSearchRequests: 3), price, webSearchPerThousand: 10m);
 
@@ -242,12 +259,12 @@ public sealed class WebSearchFeeTests
     }
 
     [Fact]
-    public void TheLongContextTierAppliesToTheTokensAndNotToTheSearchFee()
+    public void ThePromptLengthTierAppliesToTheTokensAndNotToTheSearchFee()
     {
         var price = new ModelPrice
         {
-            Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m,
-            LongContextThreshold = 200_000, LongContextInputPerMTok = 6m, LongContextOutputPerMTok = 22.5m,
+            Model = "claude-sonnet-4-5", InputPerMTok = 3m, CacheWrite5mPerMTok = 3.75m, CacheWrite1hPerMTok = 6m, CacheReadPerMTok = 0.3m, OutputPerMTok = 15m,
+            TierThreshold = 200_000, TierInputPerMTok = 6m, TierCacheWrite5mPerMTok = 7.5m, TierCacheWrite1hPerMTok = 12m, TierCacheReadPerMTok = 0.6m, TierOutputPerMTok = 22.5m,
         };
 
         var cost = CostCalculator.Compute(new TokenUsage(210_000, 1_000, WebSearchRequests: 2), price, webSearchPerThousand: 10m);

@@ -181,7 +181,7 @@ public sealed class AgentInputValidationTests
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
-    [InlineData(64_001)]
+    [InlineData(128_001)]
     [InlineData(int.MaxValue)]
     public void MaxTokensOutOfRangeIsRejected(int maxTokens)
     {

@@ -29,6 +29,9 @@ internal sealed class TraceSessionConfiguration : IEntityTypeConfiguration<Trace
         builder.Property(s => s.SessionType).HasMaxLength(32);
         builder.Property(s => s.Cost).HasPrecision(18, 6);
         builder.Property(s => s.InputPricePerMTok).HasPrecision(12, 6);
+        builder.Property(s => s.CacheWrite5mPricePerMTok).HasPrecision(12, 6);
+        builder.Property(s => s.CacheWrite1hPricePerMTok).HasPrecision(12, 6);
+        builder.Property(s => s.CacheReadPricePerMTok).HasPrecision(12, 6);
         builder.Property(s => s.OutputPricePerMTok).HasPrecision(12, 6);
         builder.Property(s => s.OwnerId).HasMaxLength(450);
         builder.Property(s => s.ApiKeyId).HasMaxLength(64);
@@ -39,6 +42,7 @@ internal sealed class TraceSessionConfiguration : IEntityTypeConfiguration<Trace
         {
             s.OwnerId, s.AgentId, s.ModelUsed, s.ApiKeyId, s.Status, s.Cost, s.CostEstimated, s.TokensIn, s.TokensOut, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens,
             s.WebSearchRequests, s.ToolFees, s.Continued,
+            s.InputPricePerMTok, s.CacheWrite5mPricePerMTok, s.CacheWrite1hPricePerMTok, s.CacheReadPricePerMTok, s.OutputPricePerMTok,
         });
     }
 }

@@ -460,6 +460,328 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("integration_keys", (string)null);
                 });
 
+            modelBuilder.Entity("CommandCenter.Services.Models.ClaudeModel", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("id");
+
+                    b.PrimitiveCollection<string[]>("Aliases")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("aliases");
+
+                    b.Property<string>("Capabilities")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("capabilities");
+
+                    b.Property<int>("ContextWindow")
+                        .HasColumnType("integer")
+                        .HasColumnName("contextWindow");
+
+                    b.Property<DateTimeOffset?>("DeprecatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deprecatedAt");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("displayName");
+
+                    b.Property<string>("Line")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("line");
+
+                    b.Property<int>("MaxOutputTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("maxOutputTokens");
+
+                    b.Property<DateTimeOffset?>("RefreshedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refreshedAt");
+
+                    b.Property<DateOnly?>("ReleasedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("releasedOn");
+
+                    b.Property<string>("Replacement")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("replacement");
+
+                    b.Property<DateTimeOffset?>("RetiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retiresAt");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("models", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = "claude-fable-5-2",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Fable 5.2",
+                            Line = "fable",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 11, 9),
+                            Status = "active"
+                        },
+                        new
+                        {
+                            Id = "claude-mythos-5-2",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Mythos 5.2",
+                            Line = "mythos",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 11, 9),
+                            Status = "active"
+                        },
+                        new
+                        {
+                            Id = "claude-fable-5-1",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":true,\"toolTextInThinking\":false,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Fable 5.1",
+                            Line = "fable",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 9, 1),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-mythos-5-1",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":true,\"toolTextInThinking\":false,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Mythos 5.1",
+                            Line = "mythos",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 9, 1),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-fable-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":true,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Fable 5",
+                            Line = "fable",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 6, 9),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-mythos-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Mythos 5",
+                            Line = "mythos",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 6, 9),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-5-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"medium\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":true,\"toolTextInThinking\":true,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Opus 5.5",
+                            Line = "opus",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 9, 22),
+                            Status = "active"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":\"high\",\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Opus 5",
+                            Line = "opus",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 7, 24),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-4-8",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Opus 4.8",
+                            Line = "opus",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 5, 28),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-4-7",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Opus 4.7",
+                            Line = "opus",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 4, 16),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-4-6",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"enabled\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Opus 4.6",
+                            Line = "opus",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 2, 5),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-4-5",
+                            Aliases = new[] { "claude-opus-4-5-20251101" },
+                            Capabilities = "{\"thinkingTypes\":[\"enabled\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 200000,
+                            DeprecatedAt = new DateTimeOffset(new DateTime(2026, 11, 23, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            DisplayName = "Claude Opus 4.5",
+                            Line = "opus",
+                            MaxOutputTokens = 64000,
+                            ReleasedOn = new DateOnly(2025, 11, 24),
+                            Replacement = "claude-opus-5-5",
+                            RetiresAt = new DateTimeOffset(new DateTime(2027, 1, 22, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            Status = "deprecated"
+                        },
+                        new
+                        {
+                            Id = "claude-sonnet-5-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"between_tools\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":\"high\",\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":true,\"toolTextInThinking\":true,\"forcedToolChoice\":false,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Sonnet 5.5",
+                            Line = "sonnet",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 9, 28),
+                            Status = "active"
+                        },
+                        new
+                        {
+                            Id = "claude-sonnet-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Sonnet 5",
+                            Line = "sonnet",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 6, 30),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-sonnet-4-6",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"enabled\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"max\"],\"defaultEffort\":\"high\",\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Sonnet 4.6",
+                            Line = "sonnet",
+                            MaxOutputTokens = 64000,
+                            ReleasedOn = new DateOnly(2026, 2, 17),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-haiku-5-5",
+                            Aliases = new string[0],
+                            Capabilities = "{\"thinkingTypes\":[\"adaptive\",\"disabled\"],\"efforts\":[\"low\",\"medium\",\"high\",\"xhigh\",\"max\"],\"defaultEffort\":\"medium\",\"disabledMaxEffort\":\"high\",\"betweenToolsMaxEffort\":null,\"thinksByDefault\":true,\"displayDefault\":\"omitted\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":false}",
+                            ContextWindow = 1000000,
+                            DisplayName = "Claude Haiku 5.5",
+                            Line = "haiku",
+                            MaxOutputTokens = 128000,
+                            ReleasedOn = new DateOnly(2026, 10, 7),
+                            Status = "active"
+                        },
+                        new
+                        {
+                            Id = "claude-haiku-4-5",
+                            Aliases = new[] { "claude-haiku-4-5-20251001" },
+                            Capabilities = "{\"thinkingTypes\":[\"enabled\",\"disabled\"],\"efforts\":[],\"defaultEffort\":null,\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 200000,
+                            DisplayName = "Claude Haiku 4.5",
+                            Line = "haiku",
+                            MaxOutputTokens = 64000,
+                            ReleasedOn = new DateOnly(2025, 10, 15),
+                            Status = "legacy"
+                        },
+                        new
+                        {
+                            Id = "claude-sonnet-4-5",
+                            Aliases = new[] { "claude-sonnet-4-5-20250929" },
+                            Capabilities = "{\"thinkingTypes\":[\"enabled\",\"disabled\"],\"efforts\":[],\"defaultEffort\":null,\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 200000,
+                            DeprecatedAt = new DateTimeOffset(new DateTime(2026, 9, 30, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            DisplayName = "Claude Sonnet 4.5",
+                            Line = "sonnet",
+                            MaxOutputTokens = 64000,
+                            ReleasedOn = new DateOnly(2025, 9, 29),
+                            Replacement = "claude-sonnet-5-5",
+                            RetiresAt = new DateTimeOffset(new DateTime(2026, 11, 30, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            Status = "retired"
+                        },
+                        new
+                        {
+                            Id = "claude-opus-4-1",
+                            Aliases = new[] { "claude-opus-4-1-20250805" },
+                            Capabilities = "{\"thinkingTypes\":[\"enabled\",\"disabled\"],\"efforts\":[],\"defaultEffort\":null,\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 200000,
+                            DeprecatedAt = new DateTimeOffset(new DateTime(2026, 6, 5, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            DisplayName = "Claude Opus 4.1",
+                            Line = "opus",
+                            MaxOutputTokens = 32000,
+                            ReleasedOn = new DateOnly(2025, 8, 5),
+                            Replacement = "claude-opus-4-8",
+                            RetiresAt = new DateTimeOffset(new DateTime(2026, 8, 5, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            Status = "retired"
+                        },
+                        new
+                        {
+                            Id = "claude-3-5-haiku",
+                            Aliases = new[] { "claude-3-5-haiku-20241022" },
+                            Capabilities = "{\"thinkingTypes\":[\"disabled\"],\"efforts\":[],\"defaultEffort\":null,\"disabledMaxEffort\":null,\"betweenToolsMaxEffort\":null,\"thinksByDefault\":false,\"displayDefault\":\"summarized\",\"displayUpdates\":false,\"toolTextInThinking\":false,\"forcedToolChoice\":true,\"samplingParameters\":true}",
+                            ContextWindow = 200000,
+                            DeprecatedAt = new DateTimeOffset(new DateTime(2025, 12, 19, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            DisplayName = "Claude Haiku 3.5",
+                            Line = "haiku",
+                            MaxOutputTokens = 8192,
+                            ReleasedOn = new DateOnly(2024, 10, 22),
+                            Replacement = "claude-haiku-4-5",
+                            RetiresAt = new DateTimeOffset(new DateTime(2026, 2, 19, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            Status = "retired"
+                        });
+                });
+
             modelBuilder.Entity("CommandCenter.Services.Pricing.ModelPrice", b =>
                 {
                     b.Property<int>("Id")
@@ -468,6 +790,21 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<decimal>("CacheReadPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheReadPerMTok");
+
+                    b.Property<decimal>("CacheWrite1hPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheWrite1hPerMTok");
+
+                    b.Property<decimal>("CacheWrite5mPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheWrite5mPerMTok");
 
                     b.Property<int>("ContextWindow")
                         .HasColumnType("integer")
@@ -482,20 +819,6 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("numeric(12,6)")
                         .HasColumnName("inputPerMTok");
 
-                    b.Property<decimal?>("LongContextInputPerMTok")
-                        .HasPrecision(12, 6)
-                        .HasColumnType("numeric(12,6)")
-                        .HasColumnName("longContextInputPerMTok");
-
-                    b.Property<decimal?>("LongContextOutputPerMTok")
-                        .HasPrecision(12, 6)
-                        .HasColumnType("numeric(12,6)")
-                        .HasColumnName("longContextOutputPerMTok");
-
-                    b.Property<int?>("LongContextThreshold")
-                        .HasColumnType("integer")
-                        .HasColumnName("longContextThreshold");
-
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -506,6 +829,35 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasPrecision(12, 6)
                         .HasColumnType("numeric(12,6)")
                         .HasColumnName("outputPerMTok");
+
+                    b.Property<decimal?>("TierCacheReadPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("tierCacheReadPerMTok");
+
+                    b.Property<decimal?>("TierCacheWrite1hPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("tierCacheWrite1hPerMTok");
+
+                    b.Property<decimal?>("TierCacheWrite5mPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("tierCacheWrite5mPerMTok");
+
+                    b.Property<decimal?>("TierInputPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("tierInputPerMTok");
+
+                    b.Property<decimal?>("TierOutputPerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("tierOutputPerMTok");
+
+                    b.Property<int?>("TierThreshold")
+                        .HasColumnType("integer")
+                        .HasColumnName("tierThreshold");
 
                     b.HasKey("Id");
 
@@ -518,6 +870,9 @@ namespace CommandCenter.Services.Data.Migrations
                         new
                         {
                             Id = 1,
+                            CacheReadPerMTok = 0.5m,
+                            CacheWrite1hPerMTok = 10m,
+                            CacheWrite5mPerMTok = 6.25m,
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 5m,
@@ -527,18 +882,27 @@ namespace CommandCenter.Services.Data.Migrations
                         new
                         {
                             Id = 2,
+                            CacheReadPerMTok = 0.3m,
+                            CacheWrite1hPerMTok = 6m,
+                            CacheWrite5mPerMTok = 3.75m,
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 3m,
-                            LongContextInputPerMTok = 6m,
-                            LongContextOutputPerMTok = 22.5m,
-                            LongContextThreshold = 200000,
                             Model = "claude-sonnet-4-5",
-                            OutputPerMTok = 15m
+                            OutputPerMTok = 15m,
+                            TierCacheReadPerMTok = 0.6m,
+                            TierCacheWrite1hPerMTok = 12m,
+                            TierCacheWrite5mPerMTok = 7.50m,
+                            TierInputPerMTok = 6m,
+                            TierOutputPerMTok = 22.5m,
+                            TierThreshold = 200000
                         },
                         new
                         {
                             Id = 3,
+                            CacheReadPerMTok = 0.1m,
+                            CacheWrite1hPerMTok = 2m,
+                            CacheWrite5mPerMTok = 1.25m,
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 1m,
@@ -548,6 +912,9 @@ namespace CommandCenter.Services.Data.Migrations
                         new
                         {
                             Id = 4,
+                            CacheReadPerMTok = 1.5m,
+                            CacheWrite1hPerMTok = 30m,
+                            CacheWrite5mPerMTok = 18.75m,
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 15m,
@@ -557,6 +924,9 @@ namespace CommandCenter.Services.Data.Migrations
                         new
                         {
                             Id = 5,
+                            CacheReadPerMTok = 0.08m,
+                            CacheWrite1hPerMTok = 1.6m,
+                            CacheWrite5mPerMTok = 1.000m,
                             ContextWindow = 200000,
                             EffectiveFrom = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             InputPerMTok = 0.8m,
@@ -692,13 +1062,28 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("apiKeyId");
 
+                    b.Property<decimal>("CacheReadPricePerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheReadPricePerMTok");
+
                     b.Property<int>("CacheReadTokens")
                         .HasColumnType("integer")
                         .HasColumnName("cacheReadTokens");
 
+                    b.Property<decimal>("CacheWrite1hPricePerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheWrite1hPricePerMTok");
+
                     b.Property<int>("CacheWrite1hTokens")
                         .HasColumnType("integer")
                         .HasColumnName("cacheWrite1hTokens");
+
+                    b.Property<decimal>("CacheWrite5mPricePerMTok")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("cacheWrite5mPricePerMTok");
 
                     b.Property<int>("CacheWriteTokens")
                         .HasColumnType("integer")
@@ -771,6 +1156,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(450)")
                         .HasColumnName("ownerId");
 
+                    b.Property<bool>("PriceTierApplied")
+                        .HasColumnType("boolean")
+                        .HasColumnName("priceTierApplied");
+
                     b.Property<string>("SessionType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -842,7 +1231,7 @@ namespace CommandCenter.Services.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees", "Continued" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees", "Continued", "InputPricePerMTok", "CacheWrite5mPricePerMTok", "CacheWrite1hPricePerMTok", "CacheReadPricePerMTok", "OutputPricePerMTok" });
 
                     b.HasIndex("TaskTraceId");
 
