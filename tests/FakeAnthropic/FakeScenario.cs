@@ -51,7 +51,10 @@ public sealed record FakeScenario
     /// <summary>During the hold, a <c>ping</c> event at this interval, as Anthropic sends while the model is busy.</summary>
     public TimeSpan? PingWhileHolding { get; init; }
 
-    /// <summary>Adds a thinking block (thinking and signature deltas) before the text block.</summary>
+    /// <summary>
+    /// Adds a thinking block (thinking and signature deltas) before the text block; its text only when the display is summarized
+    /// (the request's <c>thinking.display</c>, else the model's default), else one empty delta.
+    /// </summary>
     public bool IncludeThinking { get; init; }
 
     /// <summary>Adds a <c>redacted_thinking</c> block (encrypted; never to be shown) after the thinking.</summary>
@@ -63,11 +66,23 @@ public sealed record FakeScenario
     /// <summary>A web fetch before the text: a <c>server_tool_use</c> block named web_fetch and its <c>web_fetch_tool_result</c>.</summary>
     public FakeWebFetch? WebFetch { get; init; }
 
+    /// <summary>
+    /// On a model that writes between tool calls into thinking (Opus 5.5, Sonnet 5.5), the text of the thinking block streamed after a
+    /// <see cref="WebSearch"/> or <see cref="WebFetch"/> result; sent when the display is summarized or updates, empty when omitted.
+    /// </summary>
+    public string BetweenToolsNote { get; init; } = "Found 2 results; reading the most relevant one.";
+
     /// <summary>Adds a <c>tool_use</c> block streamed as <c>input_json_delta</c> after the text block.</summary>
     public bool IncludeToolUse { get; init; }
 
     /// <summary>The <c>stop_reason</c> in <c>message_delta</c>, e.g. <c>max_tokens</c>, or <c>pause_turn</c> (see <see cref="Continuation"/>).</summary>
     public string StopReason { get; init; } = "end_turn";
+
+    /// <summary>With <see cref="StopReason"/> <c>refusal</c>: the <c>stop_details.category</c> (cyber, bio, frontier_llm, reasoning_extraction, general_harms).</summary>
+    public string RefusalCategory { get; init; } = "cyber";
+
+    /// <summary>With <see cref="StopReason"/> <c>refusal</c>: the <c>stop_details.explanation</c>.</summary>
+    public string RefusalExplanation { get; init; } = "This request was declined because it could facilitate harm.";
 
     /// <summary>
     /// How the fake answers a request that continues a paused turn (its last message is the assistant's content so far,

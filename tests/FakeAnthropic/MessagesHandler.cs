@@ -180,7 +180,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private static (int Status, string Type, string Message)? ValidateCount(RecordedRequest request)
     {
         if (request.Method != HttpMethods.Post)
-            return (404, "not_found_error", "Not found");
+            return (404, "not_found_error", NotFoundMessage);
         if (request.ApiKey is null)
             return (401, "authentication_error", "x-api-key header is required");
         if (!request.Headers.TryGetValue("anthropic-version", out var version) || !SupportedVersions.Contains(version))
@@ -201,7 +201,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         if (messages.GetArrayLength() > 0 && messages[messages.GetArrayLength() - 1] is var last
             && last.GetProperty("role").GetString() == "assistant" && LastText(last) is { Length: > 0 } text && char.IsWhiteSpace(text[^1]))
             return (400, "invalid_request_error", "messages: final assistant content cannot end with trailing whitespace");
-        return null;
+        return ValidateForModel(request);
     }
 
     private static string LastText(JsonElement message) => message.GetProperty("content") switch
@@ -214,7 +214,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private static (int Status, string Type, string Message)? Validate(RecordedRequest request)
     {
         if (request.Method != HttpMethods.Post || request.Path != "/v1/messages")
-            return (404, "not_found_error", "Not found");
+            return (404, "not_found_error", NotFoundMessage);
         if (request.ApiKey is null)
             return (401, "authentication_error", "x-api-key header is required");
         if (!request.Headers.TryGetValue("anthropic-version", out var version))
@@ -230,8 +230,97 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         }
         if (!request.Json.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
             return (400, "invalid_request_error", "stream: this fake only streams; send \"stream\": true");
+        return ValidateForModel(request);
+    }
+
+    /// <summary>The <c>error.message</c> for a bad path, which Anthropic also sends for a retired model.</summary>
+    internal const string NotFoundMessage = "Not found";
+
+    /// <summary>
+    /// What Anthropic refuses for the model asked for (<see cref="FakeModels"/>; comments name ANTHROPIC.md's source keys).
+    /// A model the table does not know gets only the API-wide checks.
+    /// </summary>
+    private static (int Status, string Type, string Message)? ValidateForModel(RecordedRequest request)
+    {
+        static (int, string, string) Invalid(string message) => (400, "invalid_request_error", message);
+
+        var body = request.Json;
+        var modelId = StringAt(body, "model");
+        var model = FakeModels.Find(modelId);
+        // O2, T6, T7: a retired model fails as a bad path does: 404, generic message.
+        if (model is { Retired: true })
+            return (404, "not_found_error", NotFoundMessage);
+
+        // O17, SK, T5: the display values, and the beta behind "updates", hold for every model.
+        var thinking = ObjectAt(body, "thinking");
+        var display = StringAt(thinking, "display");
+        var displaySent = thinking.ValueKind == JsonValueKind.Object && thinking.TryGetProperty("display", out var shown) && shown.ValueKind != JsonValueKind.Null;
+        if (displaySent && display is not ("summarized" or "omitted" or "updates"))
+            return Invalid("thinking.display: Input should be 'summarized', 'omitted' or 'updates'");
+        if (display == "updates" && !HasBeta(request, FakeModels.UpdatesBeta))
+            return Invalid($"thinking.display: 'updates' requires the anthropic-beta header '{FakeModels.UpdatesBeta}'");
+
+        if (model is null) return null;
+
+        // O9, O10, SK, T5: effort levels per model (no xhigh on 4.6, low–high on Opus 4.5, none on Haiku 4.5).
+        var effort = StringAt(ObjectAt(body, "output_config"), "effort");
+        if (effort is not null && !model.Efforts.Contains(effort))
+            return Invalid($"output_config.effort: '{effort}' is not supported by {modelId}");
+        var effectiveEffort = effort ?? model.DefaultEffort;
+
+        // O5–O10, O16, O19, SK, T5: thinking types per model; disabled (Opus 5, Haiku 5.5) and between_tools (Sonnet 5.5) only up to an effort.
+        if (StringAt(thinking, "type") is { } type)
+        {
+            if (!model.ThinkingTypes.Contains(type))
+                return Invalid($"thinking.type: '{type}' is not supported by {modelId}");
+            var maxEffort = type switch { "disabled" => model.DisabledMaxEffort, "between_tools" => model.BetweenToolsMaxEffort, _ => null };
+            if (maxEffort is not null && effectiveEffort is not null && FakeModels.Rank(effectiveEffort) > FakeModels.Rank(maxEffort))
+                return Invalid($"thinking.type: '{type}' is not supported by {modelId} at effort '{effectiveEffort}' (highest: '{maxEffort}')");
+        }
+
+        // O17: "updates" only on Fable 5/5.1, Mythos 5.1, Opus 5.5, Sonnet 5.5.
+        if (display == "updates" && !model.SupportsUpdatesDisplay)
+            return Invalid($"thinking.display: 'updates' is not supported by {modelId}");
+
+        // O5, O6, T9: forced tool_choice is refused on Opus 5.5, Sonnet 5.5, Fable/Mythos 5.1 and 5.2.
+        if (model.RefusesForcedToolChoice && StringAt(ObjectAt(body, "tool_choice"), "type") is ("any" or "tool") and var forced)
+            return Invalid($"tool_choice.type: '{forced}' is not supported by {modelId}");
+
+        // O2, O16, T16: sampling parameters refused on Opus 4.7+, Sonnet 5/5.5, Fable, Mythos; Haiku 5.5 tolerates only its defaults.
+        foreach (var name in (string[])["temperature", "top_p", "top_k"])
+        {
+            if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) continue;
+            var number = value.ValueKind == JsonValueKind.Number ? value.GetDouble() : double.NaN;
+            switch (model.Sampling)
+            {
+                case FakeSampling.Refused:
+                case FakeSampling.DefaultsOnly when name == "top_k":
+                    return Invalid($"{name}: sampling parameters are not supported by {modelId}");
+                case FakeSampling.DefaultsOnly when name == "temperature" && number != 1:
+                    return Invalid($"temperature: only 1 is supported by {modelId}");
+                case FakeSampling.DefaultsOnly when name == "top_p" && Math.Abs(number - 0.99) > 1e-9:
+                    return Invalid($"top_p: only 0.99 is supported by {modelId}");
+            }
+        }
+
         return null;
     }
+
+    /// <summary>The thinking display the reply streams with: the request's, else the model's default (summarized for a model the table does not know).</summary>
+    private static string EffectiveDisplay(RecordedRequest request) =>
+        StringAt(ObjectAt(request.Json, "thinking"), "display")
+        ?? FakeModels.Find(StringAt(request.Json, "model"))?.DefaultDisplay
+        ?? "summarized";
+
+    private static bool HasBeta(RecordedRequest request, string beta) =>
+        request.Headers.TryGetValue("anthropic-beta", out var betas)
+        && betas.Split(',', StringSplitOptions.TrimEntries).Contains(beta);
+
+    private static JsonElement ObjectAt(JsonElement parent, string name) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
+
+    private static string? StringAt(JsonElement parent, string name) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static async Task WriteErrorAsync(
         HttpContext context, string requestId, int status, string type, string message, int? retryAfterSeconds, CancellationToken ct)
@@ -293,13 +382,11 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         await sse.PingAsync();
 
         var index = 0;
+        var display = EffectiveDisplay(request);
         if (scenario.IncludeThinking)
         {
-            await sse.BlockStartAsync(index, new JsonObject { ["type"] = "thinking", ["thinking"] = "" });
-            foreach (var thought in (string[])["The user wants a reply.", " A short, friendly one will do."])
-                await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "thinking_delta", ["thinking"] = thought });
-            await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "signature_delta", ["signature"] = "EqQBCgIYAhIM" + RandomId(64) });
-            await sse.BlockStopAsync(index++);
+            // O17, SK, T5: summarized streams the readable summary; omitted and updates one empty thinking_delta, the signature kept.
+            await ThinkingBlockAsync(sse, index++, display == "summarized" ? ["The user wants a reply.", " A short, friendly one will do."] : [""]);
         }
 
         if (scenario.IncludeRedactedThinking)
@@ -342,6 +429,12 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
                 };
             await sse.BlockStartAsync(index, new JsonObject { ["type"] = "web_fetch_tool_result", ["tool_use_id"] = id, ["content"] = content });
             await sse.BlockStopAsync(index++);
+        }
+
+        if ((scenario.WebSearch is not null || scenario.WebFetch is not null) && FakeModels.Find(StringAt(request.Json, "model")) is { ThinksBetweenTools: true })
+        {
+            // O5, O6: the text written between a tool call and the answer comes as a thinking block; at omitted it is empty (the UI goes silent).
+            await ThinkingBlockAsync(sse, index++, [display == "omitted" ? "" : scenario.BetweenToolsNote]);
         }
 
         await sse.BlockStartAsync(index, new JsonObject { ["type"] = "text", ["text"] = "" });
@@ -441,14 +534,34 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             deltaUsage["server_tool_use"] = new JsonObject { ["web_search_requests"] = usage.WebSearchRequests };
         }
 
+        var delta = new JsonObject { ["stop_reason"] = scenario.StopReason, ["stop_sequence"] = null };
+        if (scenario.StopReason == "refusal")
+        {
+            // SDK, O18: a refusal says why, beside the stop reason.
+            delta["stop_details"] = new JsonObject
+            {
+                ["type"] = "refusal", ["category"] = scenario.RefusalCategory, ["explanation"] = scenario.RefusalExplanation,
+            };
+        }
+
         await sse.WriteAsync("message_delta", new JsonObject
         {
             ["type"] = "message_delta",
-            ["delta"] = new JsonObject { ["stop_reason"] = scenario.StopReason, ["stop_sequence"] = null },
+            ["delta"] = delta,
             ["usage"] = deltaUsage,
         });
         await sse.WriteAsync("message_stop", new JsonObject { ["type"] = "message_stop" });
         return false;
+    }
+
+    /// <summary>A thinking block as Anthropic streams it: opened empty, its text in deltas (one empty delta when it shows none), then its signature.</summary>
+    private static async Task ThinkingBlockAsync(SseWriter sse, int index, string[] thoughts)
+    {
+        await sse.BlockStartAsync(index, new JsonObject { ["type"] = "thinking", ["thinking"] = "" });
+        foreach (var thought in thoughts)
+            await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "thinking_delta", ["thinking"] = thought });
+        await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "signature_delta", ["signature"] = "EqQBCgIYAhIM" + RandomId(64) });
+        await sse.BlockStopAsync(index);
     }
 
     /// <summary>A server tool call as Anthropic streams it: the block with an empty input, then the input in pieces.</summary>
