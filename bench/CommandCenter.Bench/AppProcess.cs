@@ -188,7 +188,7 @@ internal sealed class AppProcess : IAsyncDisposable
     {
         using var admin = new HttpClient { BaseAddress = BaseUrl };
         admin.DefaultRequestHeaders.Authorization = new("Bearer", await LoginAsync(AdminEmail, AdminPassword));
-        var response = await admin.PostAsJsonAsync("/api/agents", new { name = $"Bench {Guid.NewGuid():N}", model = "claude-sonnet-4-5", systemPrompt = "Be brief.", maxTokens = 1024, status = "ACTIVE" });
+        var response = await admin.PostAsJsonAsync("/api/agents", new { name = $"Bench {Guid.NewGuid():N}", model = "claude-sonnet-4-6", systemPrompt = "Be brief.", maxTokens = 1024, status = "ACTIVE" });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }

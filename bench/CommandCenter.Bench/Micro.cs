@@ -30,12 +30,15 @@ public class MicroBenchmarks
         $"event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"word{i} \"}}}}\n\n")));
 
     private static readonly byte[] Start = Encoding.UTF8.GetBytes(
-        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}\n\n");
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-6\",\"usage\":{\"input_tokens\":40,\"output_tokens\":1}}}\n\n");
 
     private static readonly byte[] Stop = Encoding.UTF8.GetBytes(
         "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1000}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 
-    private readonly ModelPrice _price = new() { Id = 1, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m };
+    private readonly ModelPrice _price = new()
+    {
+        Id = 1, Model = "claude-sonnet-4-6", InputPerMTok = 3m, CacheWrite5mPerMTok = 3.75m, CacheWrite1hPerMTok = 6m, CacheReadPerMTok = 0.3m, OutputPerMTok = 15m,
+    };
     private readonly MarkdownRenderer _markdown = new();
     private string _reply = "";
     private IncrementalMarkdown _growing = null!;

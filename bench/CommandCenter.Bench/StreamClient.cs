@@ -40,7 +40,7 @@ internal sealed class StreamClient(Uri app, Uri upstream) : IDisposable
         {
             Content = JsonContent.Create(new
             {
-                model = "claude-sonnet-4-5",
+                model = "claude-sonnet-4-6",
                 max_tokens = 1024,
                 stream = true,
                 system = "Be brief.",

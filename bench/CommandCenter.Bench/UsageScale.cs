@@ -34,7 +34,7 @@ internal static class UsageScale
                 "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "costEstimated", "modelPriceId", "inputPricePerMTok", "outputPricePerMTok",
                 "historyMessagesSent", "historyMessagesTrimmed", "startedAt", "completedAt", "createdAt")
             SELECT 'seed-' || g, 'seed-' || g, owners[1 + g % cardinality(owners)], agents[1 + g % cardinality(agents)], 'seeded',
-                (ARRAY['success', 'success', 'success', 'failed', 'cancelled'])[1 + g % 5], 'claude-sonnet-4-5', 'command-center',
+                (ARRAY['success', 'success', 'success', 'failed', 'cancelled'])[1 + g % 5], 'claude-sonnet-4-6', 'command-center',
                 0.001234, 1000, 400, g % 7 * 10, 0, g % 3 * 100, g % 50 = 0, (SELECT min(id) FROM model_prices), 3, 15, 0, 0, at, at, at
             {rows}
             """,

@@ -14,6 +14,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<RecordedRequest> _tokenCounts = [];
+    private readonly List<RecordedRequest> _modelLists = [];
     private readonly List<(Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)> _waiters = [];
 
     private FakeAnthropicServer(WebApplication app) => _app = app;
@@ -27,7 +28,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var server = new FakeAnthropicServer(app);
-        app.Run(new MessagesHandler(server.ScenarioFor, server.Record).HandleAsync);
+        app.Run(new MessagesHandler(server.ScenarioFor, server.Record, () => server.ModelsPerPage).HandleAsync);
         await app.StartAsync(ct);
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -37,6 +38,15 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
 
     /// <summary>The server's root, with a trailing slash.</summary>
     public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The most models one page of <c>GET /v1/models</c> holds, whatever the client asks (Anthropic's is 1,000): a test of paging lowers it.</summary>
+    public int ModelsPerPage { get; set; } = 1000;
+
+    /// <summary>Every Models API request so far (<c>GET /v1/models…</c>); they are not among <see cref="Requests"/>.</summary>
+    public IReadOnlyList<RecordedRequest> ModelListRequests
+    {
+        get { lock (_lock) return [.. _modelLists]; }
+    }
 
     /// <summary>The scenario for requests whose key has none of its own.</summary>
     public FakeScenario DefaultScenario { get; set; } = new();
@@ -63,6 +73,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         {
             _requests.Clear();
             _tokenCounts.Clear();
+            _modelLists.Clear();
         }
     }
 
@@ -121,6 +132,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             if (request.Path == MessagesHandler.CountTokensPath)
             {
                 _tokenCounts.Add(request);
+                return;
+            }
+
+            if (MessagesHandler.IsModelList(request))
+            {
+                _modelLists.Add(request);
                 return;
             }
 

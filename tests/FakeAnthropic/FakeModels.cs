@@ -27,7 +27,7 @@ internal static class FakeModels
         Sampling = FakeSampling.Refused, // O2, O16
     };
 
-    private static FakeModel Retired(string id, string alias) => new() { Id = id, Aliases = [alias], Retired = true };
+    private static FakeModel Retired(string id, string alias) => new() { Id = id, Aliases = [alias], Retired = true, Efforts = [] };
 
     private static readonly FakeModel[] Table =
     [

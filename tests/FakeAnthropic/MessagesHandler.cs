@@ -10,7 +10,7 @@ namespace CommandCenter.FakeAnthropic;
 /// where clients care, and <c>POST /v1/messages/count_tokens</c> by the fake's own tokenizer (<see cref="FakeTokens"/>).
 /// Shared by the in-process server and the standalone Program.
 /// </summary>
-internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null)
+internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null, Func<int>? modelsPerPage = null)
 {
     private static readonly string[] SupportedVersions = ["2023-06-01", "2026-10-21"];
 
@@ -68,6 +68,18 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private async Task<bool> RespondAsync(HttpContext context, RecordedRequest request, CancellationToken ct)
     {
         var requestId = "req_" + RandomId(24);
+        if (IsModelList(request))
+        {
+            var (listStatus, body) = request.ApiKey is null
+                ? (401, new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["type"] = "authentication_error", ["message"] = "x-api-key header is required" } })
+                : FakeModelList.Answer(request, context.Request.Query, modelsPerPage?.Invoke() ?? 1000);
+            context.Response.StatusCode = listStatus;
+            context.Response.ContentType = "application/json";
+            context.Response.Headers["request-id"] = requestId;
+            await context.Response.WriteAsync(body.ToJsonString(JsonOptions), ct);
+            return false;
+        }
+
         if (request.Path == CountTokensPath)
         {
             await CountTokensAsync(context, request, requestId, ct);
@@ -153,6 +165,9 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     }
 
     internal const string CountTokensPath = "/v1/messages/count_tokens";
+
+    internal static bool IsModelList(RecordedRequest request) =>
+        request.Method == HttpMethods.Get && (request.Path == FakeModelList.Path || request.Path.StartsWith(FakeModelList.Path + "/", StringComparison.Ordinal));
 
     // What count_tokens accepts; anything else (max_tokens, stream) is refused, as the real endpoint does.
     private static readonly string[] CountTokensFields = ["model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"];

@@ -78,7 +78,7 @@ public static class AgentModelRules
         {
             ThinkingMode.Off when !caps.Accepts(ThinkingType.Disabled) => caps.Accepts(ThinkingType.BetweenTools) ? ThinkingMode.BetweenTools : ThinkingMode.Adaptive,
             ThinkingMode.Budget when !caps.Accepts(ThinkingType.Enabled) => caps.Accepts(ThinkingType.Adaptive) ? ThinkingMode.Adaptive : ThinkingMode.Off,
-            ThinkingMode.Adaptive when !caps.Accepts(ThinkingType.Adaptive) => caps.Accepts(ThinkingType.Enabled) ? ThinkingMode.Budget : ThinkingMode.Off,
+            ThinkingMode.Adaptive when !caps.Accepts(ThinkingType.Adaptive) => caps.Accepts(ThinkingType.Disabled) ? ThinkingMode.Off : ThinkingMode.Budget,
             ThinkingMode.BetweenTools when !caps.Accepts(ThinkingType.BetweenTools) => caps.Accepts(ThinkingType.Disabled) ? ThinkingMode.Off : ThinkingMode.Adaptive,
             _ => mode,
         };

@@ -17,7 +17,7 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         new("https://www.britannica.com/biography/Claude-Shannon", "Claude Shannon | Britannica", "born April 30, 1916, Petoskey, Michigan"),
     ]);
 
-    private async Task<string> AgentAsync(object settings, int maxTokens = 4096, string model = "claude-sonnet-4-5")
+    private async Task<string> AgentAsync(object settings, int maxTokens = 4096, string model = "claude-sonnet-4-6")
     {
         using var admin = await app.AdminAsync();
         var body = JsonSerializer.SerializeToNode(new { name = $"Agent {Guid.NewGuid():N}", model, systemPrompt = "Be exact.", maxTokens })!.AsObject();
@@ -67,8 +67,8 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
     [InlineData("""{"thinking":{"mode":"budget","budgetTokens":4096}}""", "thinking.budgetTokens", "less than max tokens")]
     [InlineData("""{"thinking":{"mode":"budget","budgetTokens":512}}""", "thinking.budgetTokens", "at least 1,024")]
     [InlineData("""{"thinking":{"mode":"budget"}}""", "thinking.budgetTokens", "needs budgetTokens")]
-    [InlineData("""{"thinking":{"mode":"sometimes"}}""", "thinking.mode", "off, adaptive or budget")]
-    [InlineData("""{"thinking":{"mode":"adaptive","effort":"extreme"}}""", "thinking.effort", "low, medium, high or max")]
+    [InlineData("""{"thinking":{"mode":"sometimes"}}""", "thinking.mode", "off, adaptive, budget or between_tools")]
+    [InlineData("""{"thinking":{"mode":"adaptive","effort":"extreme"}}""", "thinking.effort", "low, medium, high, xhigh or max")]
     [InlineData("""{"webSearch":{"enabled":true,"maxUses":0}}""", "webSearch.maxUses", "between 1 and 50")]
     [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["a.com"],"blockedDomains":["b.com"]}}""", "webSearch.blockedDomains", "not both")]
     [InlineData("""{"webSearch":{"enabled":true,"allowedDomains":["https://a.com"]}}""", "webSearch.allowedDomains", "is not a domain")]
@@ -77,7 +77,7 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
     {
         using var admin = await app.AdminAsync();
         var name = $"Refused {Guid.NewGuid():N}";
-        var body = JsonSerializer.SerializeToNode(new { name, model = "claude-sonnet-4-5", systemPrompt = "x", maxTokens = 4096 })!.AsObject();
+        var body = JsonSerializer.SerializeToNode(new { name, model = "claude-sonnet-4-6", systemPrompt = "x", maxTokens = 4096 })!.AsObject();
         foreach (var (key, value) in System.Text.Json.Nodes.JsonNode.Parse(settings)!.AsObject())
         {
             body[key] = value?.DeepClone();
@@ -113,14 +113,17 @@ public sealed class AgentToolsTests(CommandCenterApp app) : IClassFixture<Comman
         first.GetProperty("thinking").GetRawText().ShouldBe("""{"type":"adaptive","display":"summarized"}""");
         first.GetProperty("output_config").GetRawText().ShouldBe("""{"effort":"high"}""");
         first.GetProperty("tools").GetRawText().ShouldBe(
-            """[{"type":"web_search_20250305","name":"web_search","max_uses":2,"blocked_domains":["reddit.com"]},{"type":"web_fetch_20250910","name":"web_fetch"}]""");
-        requests[0].Headers["anthropic-beta"].ShouldBe("web-fetch-2025-09-10");
+            """[{"type":"web_search_20260318","name":"web_search","max_uses":2,"blocked_domains":["reddit.com"]},{"type":"web_fetch_20260318","name":"web_fetch"}]""");
+        // Today's tool versions need no beta header (ANTHROPIC.md §3, O13).
+        requests[0].Headers.ContainsKey("anthropic-beta").ShouldBeFalse();
 
         requests[1].Json.GetProperty("thinking").GetRawText().ShouldBe("""{"type":"enabled","budget_tokens":2048,"display":"omitted"}""");
         requests[1].Json.TryGetProperty("tools", out _).ShouldBeFalse();
         requests[1].Headers.ContainsKey("anthropic-beta").ShouldBeFalse();
 
-        foreach (var field in (string[])["thinking", "output_config", "tools"])
+        // Off is said: some models think unless told not to.
+        requests[2].Json.GetProperty("thinking").GetRawText().ShouldBe("""{"type":"disabled"}""");
+        foreach (var field in (string[])["output_config", "tools"])
         {
             requests[2].Json.TryGetProperty(field, out _).ShouldBeFalse(field);
         }

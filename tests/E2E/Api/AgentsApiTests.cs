@@ -51,7 +51,7 @@ public sealed class AgentsApiTests(CommandCenterApp app) : IClassFixture<Command
         body.GetProperty("error").GetString().ShouldNotBeNullOrEmpty();
         var errors = body.GetProperty("errors");
         errors.EnumerateObject().Select(p => p.Name).ShouldBe(["name", "model", "systemPrompt", "maxTokens", "status"], ignoreOrder: true);
-        errors.GetProperty("model")[0].GetString()!.ShouldContain("claude-sonnet-4-5");
+        errors.GetProperty("model")[0].GetString()!.ShouldContain("claude-sonnet-4-6");
     }
 
     [Fact]
@@ -59,9 +59,9 @@ public sealed class AgentsApiTests(CommandCenterApp app) : IClassFixture<Command
     {
         using var admin = await app.AdminAsync();
         var name = $"Unique {Guid.NewGuid():N}";
-        (await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-5", maxTokens = 100 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-6", maxTokens = 100 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
 
-        var duplicate = await admin.PostAsJsonAsync("/api/agents", new { name = name.ToUpperInvariant(), model = "claude-sonnet-4-5", maxTokens = 100 }, Ct);
+        var duplicate = await admin.PostAsJsonAsync("/api/agents", new { name = name.ToUpperInvariant(), model = "claude-sonnet-4-6", maxTokens = 100 }, Ct);
         duplicate.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await duplicate.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
     }
@@ -80,7 +80,7 @@ public sealed class AgentsApiTests(CommandCenterApp app) : IClassFixture<Command
     {
         var id = await app.CreateAgentAsync();
         using var operatorUser = await app.NewUserAsync();
-        var body = new { name = "Nope", model = "claude-sonnet-4-5", maxTokens = 100 };
+        var body = new { name = "Nope", model = "claude-sonnet-4-6", maxTokens = 100 };
 
         (await operatorUser.Client.GetAsync("/api/agents", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await operatorUser.Client.PostAsJsonAsync("/api/agents", body, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
@@ -112,7 +112,7 @@ public sealed class AgentsApiTests(CommandCenterApp app) : IClassFixture<Command
     {
         using var admin = await app.AdminAsync();
         var prices = await admin.GetFromJsonAsync<JsonElement>("/api/prices", Ct);
-        var sonnet = prices.EnumerateArray().Single(p => p.GetProperty("model").GetString() == "claude-sonnet-4-5");
+        var sonnet = prices.EnumerateArray().Single(p => p.GetProperty("model").GetString() == "claude-sonnet-4-6");
         sonnet.GetProperty("inputPerMTok").GetDecimal().ShouldBe(3m);
         sonnet.GetProperty("outputPerMTok").GetDecimal().ShouldBe(15m);
 
@@ -120,7 +120,7 @@ public sealed class AgentsApiTests(CommandCenterApp app) : IClassFixture<Command
         var noPrice = await admin.PostAsJsonAsync("/api/agents", new { name = model, model, maxTokens = 100 }, Ct);
         noPrice.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
-        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 2m, outputPerMTok = 10m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 2m, cacheWrite5mPerMTok = 2.5m, cacheWrite1hPerMTok = 4m, cacheReadPerMTok = 0.2m, outputPerMTok = 10m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
         (await admin.PostAsJsonAsync("/api/agents", new { name = model, model, maxTokens = 100 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
 
         using var operatorUser = await app.NewUserAsync();

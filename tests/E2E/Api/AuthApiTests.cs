@@ -214,6 +214,6 @@ public sealed class OpenRegistrationTests(OpenRegistrationApp app) : IClassFixtu
         var users = await admin.GetFromJsonAsync<JsonElement>("/api/users", ct);
         users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == email).GetProperty("role").GetString().ShouldBe("Operator");
         using var walkIn = app.CreateClient(await app.LoginAsync(email, "Walk-In-123"));
-        (await walkIn.PostAsJsonAsync("/api/agents", new { name = "mine", model = "claude-sonnet-4-5", maxTokens = 10 }, ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await walkIn.PostAsJsonAsync("/api/agents", new { name = "mine", model = "claude-sonnet-4-6", maxTokens = 10 }, ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 }

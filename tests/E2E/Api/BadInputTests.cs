@@ -31,7 +31,7 @@ public sealed class BadInputTests(CommandCenterApp app) : IClassFixture<CommandC
     {
         using var admin = await app.AdminAsync();
         var name = $"Bad\0{Guid.NewGuid():N}";
-        using var response = await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-5", status = "ACTIVE" }, Ct);
+        using var response = await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-6", status = "ACTIVE" }, Ct);
 
         await FieldRefusedAsync(response, "name");
         (await app.Database.QueryAsync("SELECT 1 FROM agents WHERE name LIKE 'Bad%'")).ShouldBeEmpty();

@@ -45,7 +45,7 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
     {
         var model = $"claude-test-{Guid.NewGuid():N}"[..30];
         using var admin = await app.AdminAsync();
-        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, outputPerMTok = 2m, effectiveFrom = DateTimeOffset.UtcNow.AddDays(-1) }, Ct))
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, cacheWrite5mPerMTok = 1.25m, cacheWrite1hPerMTok = 2m, cacheReadPerMTok = 0.1m, outputPerMTok = 2m, effectiveFrom = DateTimeOffset.UtcNow.AddDays(-1) }, Ct))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
         using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Usage = new FakeUsage(1_000, 1_000) });
         var agentId = await app.CreateAgentAsync(model: model, systemPrompt: "Be terse.");
@@ -55,7 +55,7 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
 
         var agent = new { name = $"Renamed {Guid.NewGuid():N}", description = "Changed", model, systemPrompt = "Now be verbose.", maxTokens = 512, status = "ACTIVE" };
         (await admin.PutAsJsonAsync($"/api/agents/{agentId}", agent, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 10m, outputPerMTok = 20m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 10m, cacheWrite5mPerMTok = 12.5m, cacheWrite1hPerMTok = 20m, cacheReadPerMTok = 1m, outputPerMTok = 20m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
         await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
         await other.Logs.WaitForAsync(l => l.Contains($"Cache entry price:{model} evicted"), TimeSpan.FromSeconds(30));
 

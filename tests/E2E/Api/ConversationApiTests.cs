@@ -225,7 +225,7 @@ public sealed class ConversationApiTests(CommandCenterApp app) : IClassFixture<C
     {
         using var admin = await app.AdminAsync();
         var model = $"claude-tiny-{Guid.NewGuid():N}";
-        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, outputPerMTok = 1m, contextWindow = 1_400 }, Ct)).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, cacheWrite5mPerMTok = 1m, cacheWrite1hPerMTok = 1m, cacheReadPerMTok = 1m, outputPerMTok = 1m, contextWindow = 1_400 }, Ct)).EnsureSuccessStatusCode();
         var agentId = await app.CreateAgentAsync(model, systemPrompt: "", maxTokens: 100);
         var key = CommandCenterApp.NewApiKey();
         using var user = await app.NewUserAsync(apiKey: key);

@@ -23,15 +23,54 @@ public sealed class MigrationTests(CommandCenterApp app) : IClassFixture<Command
         new[] { "id", "ownerId", "masterAgentId", "instruction", "status", "totalCost", "totalTokens", "startedAt", "completedAt", "createdAt" }.ShouldBeSubsetOf(byTable["task_trace"]);
         new[] { "id", "taskTraceId", "agentId", "instruction", "status", "modelUsed", "sessionType", "cost", "tokensIn", "tokensOut", "durationMs", "startedAt", "completedAt", "createdAt" }.ShouldBeSubsetOf(byTable["trace_sessions"]);
 
-        var prices = await app.Database.QueryAsync("SELECT model, \"inputPerMTok\", \"outputPerMTok\" FROM model_prices ORDER BY model");
-        prices.Select(p => ((string)p["model"]!, (decimal)p["inputPerMTok"]!, (decimal)p["outputPerMTok"]!)).ShouldBe(
-        [
-            ("claude-3-5-haiku", 0.8m, 4m),
-            ("claude-haiku-4-5", 1m, 5m),
-            ("claude-opus-4-1", 15m, 75m),
-            ("claude-opus-4-6", 5m, 25m),
-            ("claude-sonnet-4-5", 3m, 15m),
-        ]);
+        // The first install's rows are kept as they were, their cache rates now explicit (then 1.25×, 2× and 0.1× input).
+        var first = await app.Database.QueryAsync(
+            "SELECT model, \"inputPerMTok\", \"cacheWrite5mPerMTok\", \"cacheWrite1hPerMTok\", \"cacheReadPerMTok\", \"outputPerMTok\" FROM model_prices WHERE id <= 5 ORDER BY model");
+        first.Select(p => ((string)p["model"]!, (decimal)p["inputPerMTok"]!, (decimal)p["cacheWrite5mPerMTok"]!, (decimal)p["cacheWrite1hPerMTok"]!, (decimal)p["cacheReadPerMTok"]!, (decimal)p["outputPerMTok"]!))
+            .ShouldBe(
+            [
+                ("claude-3-5-haiku", 0.8m, 1m, 1.6m, 0.08m, 4m),
+                ("claude-haiku-4-5", 1m, 1.25m, 2m, 0.1m, 5m),
+                ("claude-opus-4-1", 15m, 18.75m, 30m, 1.5m, 75m),
+                ("claude-opus-4-6", 5m, 6.25m, 10m, 0.5m, 25m),
+                ("claude-sonnet-4-5", 3m, 3.75m, 6m, 0.3m, 15m),
+            ]);
+    }
+
+    [Fact]
+    public async Task TodaysClaudeKeepsAnInstallsOwnPricesAndEveryTracesCostAndMakesItsRatesExplicit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = TestDatabase.Reserve();
+        await using var db = new CommandCenterDbContext(new DbContextOptionsBuilder<CommandCenterDbContext>().UseNpgsql(database.ConnectionString).Options);
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_TodaysClaude", StringComparison.Ordinal)) - 1], ct);
+        // An admin had typed in Sonnet 5.5 (taking id 6, which a seed by id would also want) and it was charged at 0.1× reads;
+        // a Sonnet 4.5 trace was charged at its long-context tier.
+        await database.QueryAsync(
+            """
+            INSERT INTO model_prices (model, "inputPerMTok", "outputPerMTok", "contextWindow", "effectiveFrom") VALUES ('claude-sonnet-5-5', 2, 10, 1000000, '2026-10-01Z');
+            INSERT INTO task_trace (id, "ownerId", "masterAgentId", instruction, status, "totalCost", "totalTokens", "instanceKey", "startedAt", "createdAt")
+            VALUES ('t1', 'owner-1', 'agent-1', 'Hi', 'completed', 1.2435, 211000, 0, now(), now());
+            INSERT INTO trace_sessions (id, "taskTraceId", "ownerId", "agentId", instruction, status, "modelUsed", "sessionType", cost, "tokensIn", "tokensOut",
+                "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "modelPriceId", "inputPricePerMTok", "outputPricePerMTok",
+                "historyMessagesSent", "historyMessagesTrimmed", "startedAt", "createdAt")
+            VALUES ('s1', 't1', 'owner-1', 'agent-1', 'Hi', 'success', 'claude-sonnet-4-5', 'command-center', 1.2435, 150000, 1000, 0, 0, 60000, 2, 6, 22.5, 0, 0, now(), now());
+            """);
+
+        await db.Database.MigrateAsync(ct);
+
+        var own = await database.SingleAsync("SELECT id, \"cacheReadPerMTok\" FROM model_prices WHERE model = 'claude-sonnet-5-5' AND \"effectiveFrom\" = '2026-10-01Z'");
+        (own["id"], own["cacheReadPerMTok"]).ShouldBe(((object?)6, (object?)0.2m), "the install's own row is kept, at what it charged");
+        var session = await database.SingleAsync(
+            "SELECT cost, \"inputPricePerMTok\", \"cacheWrite5mPricePerMTok\", \"cacheWrite1hPricePerMTok\", \"cacheReadPricePerMTok\", \"outputPricePerMTok\", \"priceTierApplied\" FROM trace_sessions WHERE id = 's1'");
+        session.Values.ShouldBe([1.2435m, 6m, 7.5m, 12m, 0.6m, 22.5m, true]);
+        (await database.SingleAsync("SELECT \"totalCost\" FROM task_trace WHERE id = 't1'"))["totalCost"].ShouldBe(1.2435m);
+        // Today's rows came in beside it with ids of their own; Sonnet 5.5's from its release and at 0.05× reads from 2026-10-07.
+        var sonnet = await database.QueryAsync("SELECT \"effectiveFrom\", \"cacheReadPerMTok\" FROM model_prices WHERE model = 'claude-sonnet-5-5' ORDER BY \"effectiveFrom\"");
+        sonnet.Select(r => (((DateTime)r["effectiveFrom"]!).ToString("yyyy-MM-dd"), (decimal)r["cacheReadPerMTok"]!)).ShouldBe(
+            [("2026-09-28", 0.2m), ("2026-10-01", 0.2m), ("2026-10-07", 0.1m)]);
     }
 
     [Fact]

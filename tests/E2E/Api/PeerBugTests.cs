@@ -14,7 +14,7 @@ public sealed class PeerBugTests(CommandCenterApp app) : IClassFixture<CommandCe
     private async Task<(decimal Cost, Dictionary<string, object?> Session, Dictionary<string, object?> Trace)> StreamAsync(FakeScenario scenario)
     {
         using var user = await app.NewUserAnsweredByAsync(scenario);
-        var agent = await app.CreateAgentAsync(model: "claude-sonnet-4-5");
+        var agent = await app.CreateAgentAsync(model: "claude-sonnet-4-6");
         using var response = await user.SendAsync(agent, "Hello", ct: Ct);
         var events = await SseReader.ReadAllAsync(response, Ct);
         var traceId = events[0].Data.GetProperty("traceId").GetString()!;

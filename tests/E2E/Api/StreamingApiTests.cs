@@ -27,7 +27,7 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
         LIMIT 1;
         """;
 
-    private async Task<(TestUser User, string AgentId)> UserWithScenarioAsync(FakeScenario scenario, string model = "claude-sonnet-4-5")
+    private async Task<(TestUser User, string AgentId)> UserWithScenarioAsync(FakeScenario scenario, string model = "claude-sonnet-4-6")
     {
         var key = CommandCenterApp.NewApiKey();
         app.Fake.SetScenario(key, scenario);
@@ -86,7 +86,7 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
 
         var session = await app.Database.SingleAsync(LatestSessionSql.Replace("ORDER BY", "WHERE \"taskTraceId\" = $1 ORDER BY"), traceId!);
         session["agentId"].ShouldBe(agentId);
-        session["modelUsed"].ShouldBe("claude-sonnet-4-5");
+        session["modelUsed"].ShouldBe("claude-sonnet-4-6");
         session["cost"].ShouldBe(0.000315m);
         session["tokensIn"].ShouldBe(45);
         session["tokensOut"].ShouldBe(12);
@@ -171,7 +171,7 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
         using var response = await user.SendAsync(agentId, "Long context", ct: Ct);
         var cost = (await SseReader.ReadAllAsync(response, Ct)).Single(e => e.Type == "cost").Data;
 
-        // Sonnet 4.5, $3 in / $15 out: 1000×3 + 2000×3×1.25 + 500×3×2 + 5000×3×0.1 + 200×15 = 18,000 → $0.018
+        // Sonnet 4.6, $3 in / $15 out: 1000×3 + 2000×3×1.25 + 500×3×2 + 5000×3×0.1 + 200×15 = 18,000 → $0.018
         cost.GetProperty("inputTokens").GetInt32().ShouldBe(1_000);
         cost.GetProperty("outputTokens").GetInt32().ShouldBe(200);
         cost.GetProperty("cacheWriteTokens").GetInt32().ShouldBe(2_500);
@@ -377,7 +377,7 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
             INSERT INTO trace_sessions (id, "taskTraceId", "agentId", instruction, status, "modelUsed", "sessionType", cost, "tokensIn", "tokensOut",
                 "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "modelPriceId", "inputPricePerMTok", "outputPricePerMTok",
                 "historyMessagesSent", "historyMessagesTrimmed", "startedAt", "createdAt")
-            VALUES ($1 || 's', $1, $2, 'left behind', 'running', 'claude-sonnet-4-5', 'command-center', 0, 0, 0, 0, 0, 0, 2, 3, 15, 0, 0, now(), now())
+            VALUES ($1 || 's', $1, $2, 'left behind', 'running', 'claude-sonnet-4-6', 'command-center', 0, 0, 0, 0, 0, 0, 2, 3, 15, 0, 0, now(), now())
             """, id, agentId);
         return id;
     }

@@ -99,7 +99,7 @@ public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<Co
     {
         using var admin = await app.AdminAsync();
         var name = $"Retired {Guid.NewGuid():N}";
-        var created = await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-5", maxTokens = 100, status = "INACTIVE" }, Ct);
+        var created = await admin.PostAsJsonAsync("/api/agents", new { name, model = "claude-sonnet-4-6", maxTokens = 100, status = "INACTIVE" }, Ct);
         var agentId = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
         using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
 

@@ -67,12 +67,12 @@ public sealed class TelemetryTests(TelemetryApp app) : IClassFixture<TelemetryAp
         app.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
         var reply = app.Activities.Where(a => a.Source.Name == "CommandCenter.Replies" && (string?)a.GetTagItem("commandcenter.trace_id") == traceId).ShouldHaveSingleItem();
-        reply.DisplayName.ShouldBe("chat claude-sonnet-4-5");
+        reply.DisplayName.ShouldBe("chat claude-sonnet-4-6");
         reply.Kind.ShouldBe(ActivityKind.Client);
         var tags = reply.TagObjects.ToDictionary(t => t.Key, t => t.Value);
         tags["gen_ai.operation.name"].ShouldBe("chat");
         tags["gen_ai.provider.name"].ShouldBe("anthropic");
-        tags["gen_ai.request.model"].ShouldBe("claude-sonnet-4-5");
+        tags["gen_ai.request.model"].ShouldBe("claude-sonnet-4-6");
         tags["gen_ai.request.max_tokens"].ShouldBe(700);
         ((string)tags["gen_ai.response.id"]!).ShouldStartWith("msg_");
         tags["gen_ai.response.finish_reasons"].ShouldBe(new[] { "end_turn" });

@@ -26,17 +26,17 @@ public sealed class TracesApiTests(CommandCenterApp app) : IClassFixture<Command
     public async Task FiltersNarrowTheListAndPagesComeNewestFirst()
     {
         using var ada = await app.NewUserAsync();
-        var writer = await app.CreateAgentAsync(model: "claude-sonnet-4-5");
+        var writer = await app.CreateAgentAsync(model: "claude-sonnet-4-6");
         var helper = await app.CreateAgentAsync(model: "claude-haiku-4-5");
-        var oldest = await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", At("2025-07-01T08:00:00"), "success", 0.000315m, Input: 45, Output: 12));
-        var failed = await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", At("2025-07-02T08:00:00"), "failed", 0.000003m, Input: 1));
+        var oldest = await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", At("2025-07-01T08:00:00"), "success", 0.000315m, Input: 45, Output: 12));
+        var failed = await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", At("2025-07-02T08:00:00"), "failed", 0.000003m, Input: 1));
         var cheap = await app.Database.InsertAsync(new(ada.Id, helper, "claude-haiku-4-5", At("2025-07-03T08:00:00"), "success", 0.000010m, Input: 5, Output: 1));
         var stopped = await app.Database.InsertAsync(new(ada.Id, helper, "claude-haiku-4-5", At("2025-07-03T23:59:59"), "cancelled", 0.002000m, Input: 9, Output: 400, CostEstimated: true));
 
         Ids(await GetAsync(ada.Client, "/api/traces")).ShouldBe([stopped, cheap, failed, oldest]);
         Ids(await GetAsync(ada.Client, "/api/traces?status=failed")).ShouldBe([failed]);
         Ids(await GetAsync(ada.Client, $"/api/traces?agentId={helper}")).ShouldBe([stopped, cheap]);
-        Ids(await GetAsync(ada.Client, "/api/traces?model=claude-sonnet-4-5")).ShouldBe([failed, oldest]);
+        Ids(await GetAsync(ada.Client, "/api/traces?model=claude-sonnet-4-6")).ShouldBe([failed, oldest]);
         Ids(await GetAsync(ada.Client, "/api/traces?from=2025-07-02&to=2025-07-03")).ShouldBe([stopped, cheap, failed]);
         Ids(await GetAsync(ada.Client, "/api/traces?minCost=0.00001&maxCost=0.000315")).ShouldBe([cheap, oldest]);
 
@@ -57,7 +57,7 @@ public sealed class TracesApiTests(CommandCenterApp app) : IClassFixture<Command
             Chunks = ["One ", "two ", "three."], ChunkDelay = TimeSpan.FromMilliseconds(30), StopReason = "max_tokens",
             Usage = new FakeUsage(40, 9, CacheCreation5mTokens: 100, CacheCreation1hTokens: 20, CacheReadTokens: 300),
         });
-        var agent = await app.CreateAgentAsync(model: "claude-sonnet-4-5");
+        var agent = await app.CreateAgentAsync(model: "claude-sonnet-4-6");
         using var response = await user.SendAsync(agent, "Count to three", ct: Ct);
         var events = await SseReader.ReadAllAsync(response, Ct);
         var traceId = events[0].Data.GetProperty("traceId").GetString()!;
@@ -108,7 +108,7 @@ public sealed class TracesApiTests(CommandCenterApp app) : IClassFixture<Command
         using var ada = await app.NewUserAsync();
         using var bob = await app.NewUserAsync();
         var agent = await app.CreateAgentAsync();
-        var adas = await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-5", At("2025-08-01T08:00:00"), "success", 0.0001m, Input: 1));
+        var adas = await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-6", At("2025-08-01T08:00:00"), "success", 0.0001m, Input: 1));
 
         using var peek = await bob.Client.GetAsync($"/api/traces/{adas}", Ct);
         peek.StatusCode.ShouldBe(HttpStatusCode.NotFound);

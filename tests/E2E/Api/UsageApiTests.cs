@@ -24,17 +24,17 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
     {
         using var ada = await app.NewUserAsync();
         using var bob = await app.NewUserAsync();
-        var writer = await app.CreateAgentAsync(model: "claude-sonnet-4-5");
+        var writer = await app.CreateAgentAsync(model: "claude-sonnet-4-6");
         var helper = await app.CreateAgentAsync(model: "claude-haiku-4-5");
         // Ada: two replies with the writer on 3 March (one stopped, its output counted by us), one with the helper the
         // same day, a failed one on 4 March; a reply at 23:59 UTC belongs to its day, one at 00:00 the next. Bob's never count.
-        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", Day("2025-03-03", 0), "success", 0.000315m, Input: 45, Output: 12));
-        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", Day("2025-03-03", 23).AddMinutes(59), "cancelled", 0.001234m, Input: 100, Output: 62, CacheRead: 2_000, CostEstimated: true));
+        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", Day("2025-03-03", 0), "success", 0.000315m, Input: 45, Output: 12));
+        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", Day("2025-03-03", 23).AddMinutes(59), "cancelled", 0.001234m, Input: 100, Output: 62, CacheRead: 2_000, CostEstimated: true));
         await app.Database.InsertAsync(new(ada.Id, helper, "claude-haiku-4-5", Day("2025-03-03"), "success", 0.000777m, Input: 10, Output: 20, CacheWrite5m: 300, CacheWrite1h: 40));
-        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", Day("2025-03-04", 0), "failed", 0.000003m, Input: 1));
-        await app.Database.InsertAsync(new(bob.Id, writer, "claude-sonnet-4-5", Day("2025-03-03"), "success", 9.999999m, Input: 5, Output: 5));
+        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", Day("2025-03-04", 0), "failed", 0.000003m, Input: 1));
+        await app.Database.InsertAsync(new(bob.Id, writer, "claude-sonnet-4-6", Day("2025-03-03"), "success", 9.999999m, Input: 5, Output: 5));
         // Outside the range.
-        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", Day("2025-03-05", 0), "success", 1m, Input: 1));
+        await app.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", Day("2025-03-05", 0), "success", 1m, Input: 1));
 
         var usage = await UsageAsync(ada.Client, "from=2025-03-03&to=2025-03-04&groupBy=day,agent");
 
@@ -72,8 +72,8 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
         using var ada = await app.NewUserAsync();
         using var bob = await app.NewUserAsync();
         var agent = await app.CreateAgentAsync();
-        await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-5", Day("2025-04-10"), "success", 0.000100m, Input: 10, Output: 5));
-        await app.Database.InsertAsync(new(bob.Id, agent, "claude-sonnet-4-5", Day("2025-04-10"), "success", 0.000200m, Input: 20, Output: 9));
+        await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-6", Day("2025-04-10"), "success", 0.000100m, Input: 10, Output: 5));
+        await app.Database.InsertAsync(new(bob.Id, agent, "claude-sonnet-4-6", Day("2025-04-10"), "success", 0.000200m, Input: 20, Output: 9));
 
         (await UsageAsync(bob.Client, "from=2025-04-10&to=2025-04-10&groupBy=user")).GetProperty("rows").EnumerateArray()
             .Select(r => (r.GetProperty("userId").GetString(), r.GetProperty("cost").GetDecimal())).ShouldBe([(bob.Id, 0.000200m)]);
@@ -86,7 +86,7 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
         everyone.GetProperty("rows").EnumerateArray()
             .Select(r => (r.GetProperty("userEmail").GetString(), r.GetProperty("model").GetString(), r.GetProperty("cost").GetDecimal()))
             .OrderBy(r => r.Item3)
-            .ShouldBe([(ada.Email, "claude-sonnet-4-5", 0.000100m), (bob.Email, "claude-sonnet-4-5", 0.000200m)]);
+            .ShouldBe([(ada.Email, "claude-sonnet-4-6", 0.000100m), (bob.Email, "claude-sonnet-4-6", 0.000200m)]);
         (await UsageAsync(admin, $"from=2025-04-10&to=2025-04-10&groupBy=user&userId={ada.Id}")).GetProperty("cost").GetDecimal().ShouldBe(0.000100m);
     }
 
@@ -113,11 +113,11 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
         using var admin = await app.AdminAsync();
         var created = await admin.PostAsJsonAsync("/api/agents", new
         {
-            name = "=HYPERLINK(\"http://evil\",\"x\")", description = "", model = "claude-sonnet-4-5", systemPrompt = "Hi.", maxTokens = 100, status = "ACTIVE",
+            name = "=HYPERLINK(\"http://evil\",\"x\")", description = "", model = "claude-sonnet-4-6", systemPrompt = "Hi.", maxTokens = 100, status = "ACTIVE",
         }, Ct);
         created.EnsureSuccessStatusCode();
         var agent = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
-        await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-5", Day("2025-06-01"), "success", 0.000315m, Input: 45, Output: 12));
+        await app.Database.InsertAsync(new(ada.Id, agent, "claude-sonnet-4-6", Day("2025-06-01"), "success", 0.000315m, Input: 45, Output: 12));
 
         using var response = await ada.Client.GetAsync("/api/usage.csv?from=2025-06-01&to=2025-06-01&groupBy=day,agent", Ct);
 
@@ -126,8 +126,9 @@ public sealed class UsageApiTests(CommandCenterApp app) : IClassFixture<CommandC
         response.Content.Headers.ContentDisposition!.FileName.ShouldBe("usage-2025-06-01-to-2025-06-01.csv");
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         lines.ShouldBe([
-            "day,agentId,agent,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost",
-            $"2025-06-01,{agent},\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1,0,0,0,45,0,0,0,12,0,0.000000,0.000315,0",
+            "day,agentId,agent,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost,"
+                + "inputCost,cacheWrite5mCost,cacheWrite1hCost,cacheReadCost,outputCost",
+            $"2025-06-01,{agent},\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",1,0,0,0,45,0,0,0,12,0,0.000000,0.000315,0,0.000135,0,0,0,0.00018",
         ]);
     }
 

@@ -17,7 +17,8 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         var form = Page.GetByTestId("agent-form");
         await Page.GetByTestId("agent-save").ClickAsync();
         await Expect(form).ToContainTextAsync("The name is required.");
-        await Expect(form).ToContainTextAsync("The model is required.");
+        // A new agent starts on the current Sonnet, which is priced on a fresh install.
+        await Expect(form).ToContainTextAsync("$2 in / $0.1 cache read / $10 out per M tokens · 1M context, up to 128K out");
 
         var name = $"Support bot {Guid.NewGuid():N}"[..24];
         await Page.GetByTestId("agent-name").FillAsync(name);
@@ -75,7 +76,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
 
         await Page.GetByRole(AriaRole.Row).Filter(new() { HasText = NameOf(priced) }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         var form = Page.GetByTestId("agent-form");
-        await Expect(form).ToContainTextAsync("$1 in / $5 out per M tokens · a reply's output costs at most $0.005000");
+        await Expect(form).ToContainTextAsync("$1 in / $0.1 cache read / $5 out per M tokens · 200K context, up to 64K out · a reply's output costs at most $0.005000");
         await Expect(Page.GetByTestId("agent-model-unpriced")).ToHaveCountAsync(0);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Expect(form).ToHaveCountAsync(0);

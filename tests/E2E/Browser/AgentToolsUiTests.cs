@@ -19,7 +19,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         {
             (await admin.PostAsJsonAsync("/api/agents", new
             {
-                name, model = "claude-sonnet-4-5", systemPrompt = "Search, then answer.", maxTokens = 4096,
+                name, model = "claude-sonnet-4-6", systemPrompt = "Search, then answer.", maxTokens = 4096,
                 thinking = new { mode = "budget", budgetTokens = 1024, show = true }, webSearch = new { enabled = true },
             })).EnsureSuccessStatusCode();
         }
@@ -100,7 +100,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
         var name = $"Scout {Guid.NewGuid():N}"[..20];
         await Page.GetByTestId("agent-name").FillAsync(name);
         await Page.GetByTestId("agent-model").ClickAsync();
-        await Page.GetByRole(AriaRole.Option).Filter(new() { HasText = "claude-sonnet-4-5" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Option).Filter(new() { HasText = "claude-sonnet-4-6" }).ClickAsync();
         await Page.GetByTestId("agent-max-tokens").FillAsync("2000");
         await Page.GetByTestId("agent-thinking-mode").ClickAsync();
         await Page.GetByRole(AriaRole.Option).Filter(new() { HasText = "Token budget" }).ClickAsync();

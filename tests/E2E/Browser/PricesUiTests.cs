@@ -7,34 +7,40 @@ namespace CommandCenter.E2E.Browser;
 public sealed class PricesUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
 {
     [Fact]
-    public async Task AnAdminAddsAPriceWithALongContextTierAndAnOperatorCannotOpenThePage()
+    public async Task AnAdminAddsAPriceWithFiveRatesAndAPromptLengthTierAndAnOperatorCannotOpenThePage()
     {
         var ui = new CommandCenterPage(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.GetByTestId("nav-prices").ClickAsync();
-        var sonnet = Page.GetByTestId("prices-table").Locator("tr", new() { HasText = "claude-sonnet-4-5" });
-        await Expect(sonnet).ToContainTextAsync("above 200,000: $6 / $22.5");
-        await Expect(sonnet.GetByTestId("price-state")).ToHaveTextAsync("in effect");
+        var haiku = Page.GetByTestId("prices-table").Locator("tr", new() { HasText = "claude-haiku-5-5" });
+        await Expect(haiku.GetByTestId("price-tier")).ToHaveTextAsync("above 100,000: $0.5 / $0.625 / $1 / $0.05 / $2.5");
+        await Expect(haiku.GetByTestId("price-state")).ToHaveTextAsync("in effect");
+        var sonnet = Page.GetByTestId("prices-table").Locator("tr", new() { HasText = "claude-sonnet-5-5" }).Filter(new() { HasText = "in effect" });
+        await Expect(sonnet.GetByTestId("row-cache-read")).ToHaveTextAsync("$0.1");
 
         // Half a tier is explained beside the field, and nothing is added.
         var model = $"claude-ui-{Guid.NewGuid():N}"[..24];
         await Page.GetByTestId("price-model").FillAsync(model);
-        await Page.GetByTestId("price-input").FillAsync("2");
-        await Page.GetByTestId("price-output").FillAsync("8");
+        foreach (var (field, value) in new[] { ("input", "2"), ("cache-write-5m", "2.5"), ("cache-write-1h", "4"), ("cache-read", "0.1"), ("output", "8") })
+        {
+            await Page.GetByTestId($"price-{field}").FillAsync(value);
+        }
         await Page.GetByTestId("price-tier-threshold").FillAsync("100000");
         await Page.GetByTestId("price-add").ClickAsync();
-        await Expect(Page.GetByTestId("price-form")).ToContainTextAsync("A long-context tier needs its threshold and both its prices.");
+        await Expect(Page.GetByTestId("price-form")).ToContainTextAsync("A prompt-length tier needs its threshold and all five of its rates.");
         await Expect(Page.GetByTestId("prices-table")).Not.ToContainTextAsync(model);
 
-        await Page.GetByTestId("price-tier-input").FillAsync("4");
-        await Page.GetByTestId("price-tier-output").FillAsync("16");
+        foreach (var (field, value) in new[] { ("input", "4"), ("cache-write-5m", "5"), ("cache-write-1h", "8"), ("cache-read", "0.2"), ("output", "16") })
+        {
+            await Page.GetByTestId($"price-tier-{field}").FillAsync(value);
+        }
         await Page.GetByTestId("price-add").ClickAsync();
         var added = Page.GetByTestId("prices-table").Locator("tr", new() { HasText = model });
-        await Expect(added).ToContainTextAsync("$2");
-        await Expect(added).ToContainTextAsync("above 100,000: $4 / $16");
+        await Expect(added.GetByTestId("row-cache-read")).ToHaveTextAsync("$0.1");
+        await Expect(added.GetByTestId("price-tier")).ToHaveTextAsync("above 100,000: $4 / $5 / $8 / $0.2 / $16");
         await Expect(added.GetByTestId("price-state")).ToHaveTextAsync("in effect");
-        var row = await App.Database.SingleAsync("SELECT \"inputPerMTok\", \"longContextThreshold\" FROM model_prices WHERE model = $1", model);
-        (row["inputPerMTok"], row["longContextThreshold"]).ShouldBe(((object?)2m, (object?)100_000));
+        var row = await App.Database.SingleAsync("SELECT \"inputPerMTok\", \"cacheReadPerMTok\", \"tierThreshold\", \"tierCacheReadPerMTok\" FROM model_prices WHERE model = $1", model);
+        row.Values.ShouldBe([2m, 0.1m, 100_000, 0.2m]);
         await ScreenshotAsync("prices-desktop");
         await Page.GetByTestId("theme-toggle").ClickAsync();
         await Page.SetViewportSizeAsync(390, 844);

@@ -17,7 +17,7 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
         await ui.StopButton.ClickAsync();
         await Expect(ui.LastReply.GetByTestId("stopped")).ToBeVisibleAsync();
         var agentId = (string)(await App.Database.SingleAsync("SELECT id FROM agents WHERE name = $1", agentName))["id"]!;
-        await App.Database.InsertAsync(new(user.Id, agentId, "claude-sonnet-4-5", DateTimeOffset.UtcNow.AddDays(-1), "success", 0.000315m, Input: 45, Output: 12));
+        await App.Database.InsertAsync(new(user.Id, agentId, "claude-sonnet-4-6", DateTimeOffset.UtcNow.AddDays(-1), "success", 0.000315m, Input: 45, Output: 12));
 
         await Page.GetByTestId("nav-traces").ClickAsync();
         await Expect(Page.GetByTestId("trace-link")).ToHaveCountAsync(2);
@@ -33,8 +33,8 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
         await Page.GetByTestId("trace-link").ClickAsync();
         await Expect(Page.GetByTestId("trace-instruction")).ToHaveTextAsync("Take forever");
         await Expect(Page.GetByTestId("trace-status")).ToHaveTextAsync("cancelled");
-        await Expect(Page.GetByTestId("trace-output")).ToHaveTextAsync("≈2");
-        await Expect(Page.GetByTestId("trace-price-used")).ToHaveTextAsync("$3 in / $15 out per M tokens");
+        await Expect(Page.GetByTestId("trace-output")).ToHaveTextAsync("≈2 · ≈$0.000030");
+        await Expect(Page.GetByTestId("trace-price-used")).ToHaveTextAsync("$3 in / $3.75 5-min write / $6 1-hour write / $0.3 cache read / $15 out per M tokens");
         await Expect(Page.GetByTestId("trace-request-id")).ToContainTextAsync("req_");
         await ScreenshotAsync("trace-detail-desktop");
         await Page.GetByTestId("theme-toggle").ClickAsync();
@@ -51,7 +51,7 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
     {
         using var owner = await App.NewUserAsync();
         var agent = await App.CreateAgentAsync();
-        var traceId = await App.Database.InsertAsync(new(owner.Id, agent, "claude-sonnet-4-5", DateTimeOffset.UtcNow, "success", 0.0001m, Input: 1));
+        var traceId = await App.Database.InsertAsync(new(owner.Id, agent, "claude-sonnet-4-6", DateTimeOffset.UtcNow, "success", 0.0001m, Input: 1));
         using var stranger = await App.NewUserAsync();
         var ui = new CommandCenterPage(Page);
         await ui.SignInAsync(stranger.Email, stranger.Password);

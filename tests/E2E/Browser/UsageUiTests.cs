@@ -11,13 +11,13 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
     {
         using var ada = await App.NewUserAsync();
         using var bob = await App.NewUserAsync();
-        var writer = await App.CreateAgentAsync(model: "claude-sonnet-4-5");
+        var writer = await App.CreateAgentAsync(model: "claude-sonnet-4-6");
         var helper = await App.CreateAgentAsync(model: "claude-haiku-4-5");
         var today = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(12), TimeSpan.Zero);
-        await App.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", today, "success", 0.000315m, Input: 45, Output: 12));
-        await App.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-5", today.AddDays(-2), "cancelled", 0.001234m, Input: 100, Output: 62, CostEstimated: true));
+        await App.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", today, "success", 0.000315m, Input: 45, Output: 12));
+        await App.Database.InsertAsync(new(ada.Id, writer, "claude-sonnet-4-6", today.AddDays(-2), "cancelled", 0.001234m, Input: 100, Output: 62, CostEstimated: true));
         await App.Database.InsertAsync(new(ada.Id, helper, "claude-haiku-4-5", today.AddDays(-2), "failed", 0.000020m, Input: 20));
-        await App.Database.InsertAsync(new(bob.Id, writer, "claude-sonnet-4-5", today, "success", 5m, Input: 1, Output: 1));
+        await App.Database.InsertAsync(new(bob.Id, writer, "claude-sonnet-4-6", today, "success", 5m, Input: 1, Output: 1));
 
         var ui = new CommandCenterPage(Page);
         await ui.SignInAsync(ada.Email, ada.Password);
@@ -41,9 +41,11 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
         download.SuggestedFilename.ShouldEndWith(".csv");
         var csv = await File.ReadAllLinesAsync(await download.PathAsync(), TestContext.Current.CancellationToken);
         csv.ShouldBe([
-            "model,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost",
-            "claude-sonnet-4-5,1,0,1,0,145,0,0,0,74,0,0.000000,0.001549,0.001234",
-            "claude-haiku-4-5,0,1,0,0,20,0,0,0,0,0,0.000000,0.000020,0",
+            "model,completed,failed,cancelled,running,inputTokens,cacheWrite5mTokens,cacheWrite1hTokens,cacheReadTokens,outputTokens,webSearchRequests,toolFees,cost,estimatedCost,"
+                + "inputCost,cacheWrite5mCost,cacheWrite1hCost,cacheReadCost,outputCost",
+            // Each class at the rates its sessions were charged: 145 × $3 and 74 × $15; 20 × $1.
+            "claude-sonnet-4-6,1,0,1,0,145,0,0,0,74,0,0.000000,0.001549,0.001234,0.000435,0,0,0,0.00111",
+            "claude-haiku-4-5,0,1,0,0,20,0,0,0,0,0,0.000000,0.000020,0,0.00002,0,0,0,0",
         ]);
 
         await Page.SetViewportSizeAsync(390, 844);

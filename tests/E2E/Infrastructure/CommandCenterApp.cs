@@ -163,7 +163,7 @@ public class CommandCenterApp : IAsyncLifetime
         return await NewUserAsync(apiKey: key);
     }
 
-    public async Task<string> CreateAgentAsync(string model = "claude-sonnet-4-5", string status = "ACTIVE", string systemPrompt = "You are terse.", int maxTokens = 512)
+    public async Task<string> CreateAgentAsync(string model = "claude-sonnet-4-6", string status = "ACTIVE", string systemPrompt = "You are terse.", int maxTokens = 512)
     {
         using var admin = await AdminAsync();
         var response = await admin.PostAsJsonAsync("/api/agents", new

@@ -11,7 +11,12 @@ public static class TraceSeed
     {
         var id = Guid.NewGuid().ToString("N");
         var traceStatus = t.SessionStatus switch { "success" => "completed", var other => other };
-        var price = await database.SingleAsync("SELECT id FROM model_prices WHERE model = $1 ORDER BY \"effectiveFrom\" DESC LIMIT 1", t.Model);
+        // The row in effect, its rates copied onto the session as the app copies them.
+        var price = await database.SingleAsync(
+            """
+            SELECT id, "inputPerMTok", "cacheWrite5mPerMTok", "cacheWrite1hPerMTok", "cacheReadPerMTok", "outputPerMTok"
+            FROM model_prices WHERE model = $1 AND "effectiveFrom" <= now() ORDER BY "effectiveFrom" DESC LIMIT 1
+            """, t.Model);
         await database.QueryAsync(
             """
             INSERT INTO task_trace (id, "ownerId", "masterAgentId", instruction, status, "totalCost", "totalTokens", "instanceKey", "startedAt", "completedAt", "createdAt")
@@ -22,10 +27,12 @@ public static class TraceSeed
             """
             INSERT INTO trace_sessions (id, "taskTraceId", "ownerId", "agentId", instruction, status, "modelUsed", "sessionType", cost, "tokensIn", "tokensOut",
                 "cacheWriteTokens", "cacheWrite1hTokens", "cacheReadTokens", "costEstimated", "modelPriceId", "inputPricePerMTok", "outputPricePerMTok",
+                "cacheWrite5mPricePerMTok", "cacheWrite1hPricePerMTok", "cacheReadPricePerMTok",
                 "historyMessagesSent", "historyMessagesTrimmed", "startedAt", "completedAt", "createdAt")
-            VALUES ($1, $1, $14, $2, 'seeded', $3, $4, 'command-center', $5, $6, $7, $8, $9, $10, $11, $12, 0, 0, 0, 0, $13, $13, $13);
+            VALUES ($1, $1, $14, $2, 'seeded', $3, $4, 'command-center', $5, $6, $7, $8, $9, $10, $11, $12, $15, $16, $17, $18, $19, 0, 0, $13, $13, $13);
             """,
-            id, t.AgentId, t.SessionStatus, t.Model, t.Cost, t.Input, t.Output, t.CacheWrite5m, t.CacheWrite1h, t.CacheRead, t.CostEstimated, (int)price["id"]!, t.At, t.OwnerId);
+            id, t.AgentId, t.SessionStatus, t.Model, t.Cost, t.Input, t.Output, t.CacheWrite5m, t.CacheWrite1h, t.CacheRead, t.CostEstimated, (int)price["id"]!, t.At, t.OwnerId,
+            price["inputPerMTok"]!, price["outputPerMTok"]!, price["cacheWrite5mPerMTok"]!, price["cacheWrite1hPerMTok"]!, price["cacheReadPerMTok"]!);
         return id;
     }
 }

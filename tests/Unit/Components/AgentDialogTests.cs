@@ -362,4 +362,19 @@ public sealed class AgentDialogTests : BunitContext
 
         cut.Find("[data-testid=agent-model-lifecycle]").TextContent.ShouldContain("Claude Opus 4.5 is deprecated and retires on 2027-01-22. Anthropic recommends claude-opus-5-5.");
     }
+
+    [Fact]
+    public async Task ANewAgentTakesEachChosenModelsOwnDefaultThinking()
+    {
+        var prices = TodaysPrices.Append(new ModelPrice { Model = "claude-haiku-4-5", InputPerMTok = 1m, OutputPerMTok = 5m }).ToList();
+        var (cut, _) = await ShowAsync(prices: prices, models: Catalogue);
+        await TypeAsync(cut, "agent-name", "Helper");
+
+        await PickModelAsync(cut, "claude-haiku-4-5");
+        await SaveAsync(cut);
+
+        var saved = _saved.ShouldHaveSingleItem();
+        (saved.Model, saved.Thinking!.Mode, saved.Thinking.BudgetTokens).ShouldBe(("claude-haiku-4-5", ThinkingMode.Off, (int?)null));
+        cut.FindAll("[data-testid=agent-model-adapted]").ShouldBeEmpty();
+    }
 }
