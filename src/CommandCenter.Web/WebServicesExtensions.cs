@@ -66,6 +66,7 @@ internal static class WebServicesExtensions
         services.AddSingleton<IEmailSender<ApplicationUser>, NoEmailSender>();
         services.AddScoped<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ActiveAccountHandler>();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Gateway.GatewayOptions>().BindConfiguration(Gateway.GatewayOptions.Section).ValidateOnStart();
         services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AuthOptions>>((stamps, auth) => stamps.ValidationInterval = auth.Value.SessionRevalidationInterval);
 
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ApiProblems.AddErrorString);
@@ -88,10 +89,12 @@ internal static class WebServicesExtensions
             app.UseHsts();
         }
 
-        // The API answers with problem details, whatever goes wrong; pages get the error and not-found pages.
+        // The API answers with problem details, whatever goes wrong; the gateway (/v1) in Anthropic's error shape; pages get
+        // the error and not-found pages.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseExceptionHandler().UseStatusCodePages());
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/v1"), gateway => Gateway.AnthropicErrors.UseAnthropicErrors(gateway));
         app.UseWhen(
-            context => context.Request.Path.StartsWithSegments("/api"),
-            api => api.UseExceptionHandler().UseStatusCodePages(),
+            context => !context.Request.Path.StartsWithSegments("/api") && !context.Request.Path.StartsWithSegments("/v1"),
             ui => ui.UseExceptionHandler("/Error", createScopeForErrors: true).UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         // Routing after the status code pages, so that a re-executed request (a page's 404 becoming /not-found) is routed
         // again; without it the not-found page answered an empty 404.
@@ -103,11 +106,5 @@ internal static class WebServicesExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
-    }
-
-    private static void UseWhen(this IApplicationBuilder app, Func<HttpContext, bool> predicate, Action<IApplicationBuilder> then, Action<IApplicationBuilder> otherwise)
-    {
-        app.UseWhen(predicate, then);
-        app.UseWhen(context => !predicate(context), otherwise);
     }
 }

@@ -64,12 +64,17 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
 
     /// <summary>The tokens of a prompt, as Anthropic counts them (<c>POST /v1/messages/count_tokens</c>, free of charge).</summary>
     /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
-    internal async Task<int> CountTokensAsync(string apiKey, WireCountRequest request, CancellationToken ct)
+    internal Task<int> CountTokensAsync(string apiKey, WireCountRequest request, CancellationToken ct) =>
+        CountTokensAsync(apiKey, JsonContent.Create(request, WireJsonContext.Default.WireCountRequest), ct);
+
+    /// <summary>The tokens of a prompt given as Anthropic's own JSON (a gateway request's, with whatever blocks it holds).</summary>
+    /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
+    internal Task<int> CountTokensAsync(string apiKey, System.Text.Json.Nodes.JsonObject request, CancellationToken ct) =>
+        CountTokensAsync(apiKey, JsonContent.Create(request, WireJsonContext.Default.JsonObject), ct);
+
+    private async Task<int> CountTokensAsync(string apiKey, HttpContent body, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages/count_tokens"))
-        {
-            Content = JsonContent.Create(request, WireJsonContext.Default.WireCountRequest),
-        };
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages/count_tokens")) { Content = body };
         message.Headers.Add("x-api-key", apiKey);
         message.Headers.Add("anthropic-version", options.Value.Version);
         HttpResponseMessage response;
@@ -100,6 +105,43 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
             }
         }
     }
+
+    /// <summary>
+    /// A call as a client of the gateway wrote it: its body (already resolved to a model) and its <c>anthropic-version</c>
+    /// and <c>anthropic-beta</c>, sent with the user's key; the response is returned at its headers, whatever its status.
+    /// </summary>
+    /// <exception cref="AnthropicApiException">Anthropic could not be reached, or did not answer in time.</exception>
+    internal async Task<HttpResponseMessage> SendAsIsAsync(string apiKey, string path, System.Text.Json.Nodes.JsonObject body, string? version, string? beta, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, path))
+        {
+            Content = JsonContent.Create(body, WireJsonContext.Default.JsonObject),
+        };
+        message.Headers.Add("x-api-key", apiKey);
+        message.Headers.Add("anthropic-version", version ?? options.Value.Version);
+        if (!string.IsNullOrEmpty(beta))
+        {
+            message.Headers.Add("anthropic-beta", beta);
+        }
+
+        using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        headersTimeout.CancelAfter(options.Value.ResponseHeadersTimeout);
+        try
+        {
+            return await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new AnthropicApiException(504, "timeout", "Anthropic did not answer in time.", null);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+        }
+    }
+
+    /// <summary>Reads a stream's events as they arrive, with the idle timeout every reply has.</summary>
+    internal AnthropicStream Stream(HttpResponseMessage response, Stream body) => new(response, body, options.Value.StreamIdleTimeout, clock);
 
     /// <summary>Every model Anthropic lists, page by page (<c>GET /v1/models</c>, active, deprecated and retired).</summary>
     /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>

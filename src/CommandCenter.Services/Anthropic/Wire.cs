@@ -309,4 +309,9 @@ internal sealed class WireCapability
 [JsonSerializable(typeof(WireCountRequest))]
 [JsonSerializable(typeof(WireTokenCount))]
 [JsonSerializable(typeof(WireModelList))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(WireThinking))]
+[JsonSerializable(typeof(WireOutputConfig))]
+[JsonSerializable(typeof(WireTool))]
+[JsonSerializable(typeof(WireUsage))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;

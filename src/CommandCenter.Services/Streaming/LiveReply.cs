@@ -251,7 +251,7 @@ public sealed partial class LiveReply
                 return;
             }
 
-            status = _rows.Reply.Status;
+            status = _rows.Reply!.Status;
             if (end.Outcome == ReplyOutcome.Failed)
             {
                 Close(new ErrorEvent(end.Error!));

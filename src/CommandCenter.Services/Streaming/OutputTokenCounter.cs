@@ -11,8 +11,14 @@ namespace CommandCenter.Services.Streaming;
 /// <c>message_start</c>) are taken off. When Anthropic cannot count, the text's length gives an estimate.
 /// Either way the cost is flagged as estimated.
 /// </summary>
-internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, string apiKey, WireRequest request, ILogger logger)
+/// <param name="countWith">Counts the request's prompt with the given partial reply appended as the assistant's turn.</param>
+internal sealed partial class OutputTokenCounter(Func<string, CancellationToken, Task<int>> countWith, ILogger logger)
 {
+    /// <summary>For a chat reply: its request, with the partial reply as a final text turn.</summary>
+    public static OutputTokenCounter For(AnthropicClient anthropic, string apiKey, WireRequest request, ILogger logger) => new(
+        (text, ct) => anthropic.CountTokensAsync(apiKey, new WireCountRequest(request.Model, request.System, [.. request.Messages, new WireMessage("assistant", [new WireTextBlock(text)])]), ct),
+        logger);
+
     // A stopped reply's last events wait for this; the estimate is the fallback.
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
@@ -35,8 +41,7 @@ internal sealed partial class OutputTokenCounter(AnthropicClient anthropic, stri
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(Timeout);
-            var withReply = new WireCountRequest(request.Model, request.System, [.. request.Messages, new WireMessage("assistant", [new WireTextBlock(text)])]);
-            var counted = await anthropic.CountTokensAsync(apiKey, withReply, timeout.Token);
+            var counted = await countWith(text, timeout.Token);
             var prompt = reported.InputTokens + reported.CacheWriteTokens + reported.CacheReadTokens;
             return Math.Max(reported.OutputTokens, counted - prompt);
         }

@@ -56,6 +56,38 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         }
     }
 
+    // The caller is waiting for the refusal; the database gets this long to record it.
+    private static readonly TimeSpan RefusalWriteTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a refused call's trace and error say: a 404 for the model in words, anything else as Anthropic sent it.</summary>
+    internal static string RefusalError(string model, Anthropic.AnthropicApiException e) => e is { StatusCode: 404, ErrorType: "not_found_error" }
+        // What Anthropic says of a model it no longer serves (ANTHROPIC.md §1: a bare 404 with a generic message).
+        ? $"Model {model} is not available: Anthropic answered 404 (not_found_error), as it does for a retired or unknown model. An admin can move the agent to a current model."
+        : $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
+
+    /// <summary>Records a call Anthropic refused: its rows are written once, already failed. Returns whether they landed in time.</summary>
+    internal async Task<bool> RecordRefusalAsync(ReplyRows rows, Anthropic.AnthropicApiException e, string error)
+    {
+        LogUpstreamRefused(logger, rows.Trace.Id, e.StatusCode, e.ErrorType);
+        using var patience = new CancellationTokenSource(RefusalWriteTimeout);
+        try
+        {
+            await RecordStartAsync(rows, new ReplySnapshot(ReplyOutcome.Failed, default)
+            {
+                Error = error,
+                UpstreamStatus = e.StatusCode,
+                UpstreamRequestId = e.RequestId,
+            }, patience.Token);
+            return true;
+        }
+        catch (Exception unrecorded) when (unrecorded is OperationCanceledException or StreamStartException)
+        {
+            // The caller hears of the refusal either way; the log keeps what the trace could not.
+            LogRefusalNotRecorded(logger, rows.Trace.Id, e.StatusCode);
+            return false;
+        }
+    }
+
     async Task<CostEvent> IReplyRecorder.SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
     {
         var cost = rows.Apply(end, clock.GetUtcNow());
@@ -92,19 +124,23 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
 
     private async Task InsertAsync(CommandCenterDbContext db, ReplyRows rows, int attempt, CancellationToken ct)
     {
-        if (rows.IsNewConversation)
+        db.Add(rows.Trace);
+        if (rows.Conversation is { } conversation)
         {
-            db.Conversations.Add(rows.Conversation);
-        }
-        else
-        {
-            db.Conversations.Attach(rows.Conversation).Property(c => c.UpdatedAt).IsModified = true;
-        }
+            if (rows.IsNewConversation)
+            {
+                db.Conversations.Add(conversation);
+            }
+            else
+            {
+                db.Conversations.Attach(conversation).Property(c => c.UpdatedAt).IsModified = true;
+            }
 
-        db.AddRange(rows.Trace, rows.Reply);
-        if (rows.IsNewQuestion)
-        {
-            db.Add(rows.Question);
+            db.Add(rows.Reply!);
+            if (rows.IsNewQuestion)
+            {
+                db.Add(rows.Question!);
+            }
         }
 
         foreach (var replaced in rows.Replaced)
@@ -136,7 +172,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } || e is DbUpdateConcurrencyException)
         {
-            throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Conversation with ID {rows.Conversation.Id} not found");
+            throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Conversation with ID {rows.Conversation?.Id} not found");
         }
     }
 
@@ -167,13 +203,18 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
     private static async Task UpdateAsync(CommandCenterDbContext db, ReplyRows rows, CancellationToken ct)
     {
         // Every column of the three rows, so a retry writes the same as the first attempt whatever that one did.
-        db.UpdateRange(rows.Trace, rows.Reply);
+        db.Update(rows.Trace);
+        if (rows.Reply is { } reply)
+        {
+            db.Update(reply);
+        }
+
         db.UpdateRange(rows.Charges);
         try
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateConcurrencyException) when (db.Entry(rows.Reply).State == EntityState.Modified)
+        catch (DbUpdateConcurrencyException) when (rows.Reply is not null && db.Entry(rows.Reply).State == EntityState.Modified)
         {
             // The conversation was deleted mid-reply: its messages are gone, the trace and its cost must still be recorded.
             db.Entry(rows.Reply).State = EntityState.Detached;
@@ -226,6 +267,12 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: Anthropic refused the call with {StatusCode} ({ErrorType})")]
+    private static partial void LogUpstreamRefused(ILogger logger, string traceId, int statusCode, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: Anthropic refused the call with {StatusCode} and the refusal could not be recorded")]
+    private static partial void LogRefusalNotRecorded(ILogger logger, string traceId, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId} of user {UserId} recorded as {Status}")]
     private static partial void LogStartRecorded(ILogger logger, string traceId, string userId, string status);

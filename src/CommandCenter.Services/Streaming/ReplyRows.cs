@@ -34,8 +34,8 @@ internal sealed record ReplySnapshot(ReplyOutcome Outcome, TokenUsage Usage)
 
 /// <summary>
 /// The rows one reply writes — its conversation (new, or touched), the trace and its sessions, the operator's message
-/// and the reply message — and the one mapping from a <see cref="ReplySnapshot"/> to their columns.
-/// Only <see cref="ReplyRecorder"/> changes them.
+/// and the reply message; a gateway call (<see cref="ForGateway"/>) writes only the trace and its session — and the one
+/// mapping from a <see cref="ReplySnapshot"/> to their columns. Only <see cref="ReplyRecorder"/> changes them.
 /// </summary>
 internal sealed class ReplyRows
 {
@@ -43,17 +43,18 @@ internal sealed class ReplyRows
     private TokenUsage _earlierUsage;
     private CostBreakdown _earlierCost;
 
-    public required Conversation Conversation { get; init; }
-    public required bool IsNewConversation { get; init; }
+    /// <summary>Null for a gateway call: it has no conversation, question or reply message.</summary>
+    public Conversation? Conversation { get; init; }
+    public bool IsNewConversation { get; init; }
     public required TaskTrace Trace { get; init; }
     /// <summary>The session of the call now running: the trace's last.</summary>
     public required TraceSession Session { get; set; }
-    public required Message Question { get; init; }
+    public Message? Question { get; init; }
     /// <summary>False when the reply regenerates an answer to a question already stored.</summary>
     public bool IsNewQuestion { get; init; } = true;
     /// <summary>The messages this reply's start marks superseded: a regenerated reply, or an edited question and its replies.</summary>
     public IReadOnlyList<Message> Replaced { get; init; } = [];
-    public required Message Reply { get; init; }
+    public Message? Reply { get; init; }
     public required ModelPrice Price { get; init; }
     /// <summary>Dollars per 1,000 web searches when the reply started.</summary>
     public decimal WebSearchPerThousand { get; init; }
@@ -102,6 +103,30 @@ internal sealed class ReplyRows
         };
     }
 
+    /// <summary>
+    /// The rows of a call that came through the Anthropic-compatible gateway: a trace and its session (type
+    /// <c>gateway</c>), no conversation. <paramref name="agentId"/> is the agent it ran as, or <see cref="GatewayAgentId"/>.
+    /// </summary>
+    public static ReplyRows ForGateway(
+        string userId, string agentId, string model, ModelPrice price, string instruction, long instanceKey, DateTimeOffset now, string apiKeyId,
+        decimal webSearchPerThousand, string? userAgent)
+    {
+        var trace = new TaskTrace
+        {
+            Id = Ids.New(), OwnerId = userId, MasterAgentId = agentId, Instruction = instruction, InstanceKey = instanceKey, StartedAt = now, CreatedAt = now,
+            UserAgent = userAgent,
+        };
+        var session = NewSession(trace, agentId, model, apiKeyId, price, 0, 0, webSearchPerThousand, now, GatewaySessionType);
+        trace.Sessions.Add(session);
+        return new ReplyRows { Trace = trace, Session = session, Price = price, WebSearchPerThousand = webSearchPerThousand };
+    }
+
+    /// <summary>The agent id of a gateway call that named a model rather than an agent.</summary>
+    public const string GatewayAgentId = "gateway";
+
+    /// <summary>The <c>sessionType</c> of a gateway call (a chat reply's is <c>command-center</c>).</summary>
+    public const string GatewaySessionType = "gateway";
+
     /// <summary>Every session's usage together, as of the last <see cref="Apply"/>: what the reply and its trace record.</summary>
     public TokenUsage TotalUsage { get; private set; }
 
@@ -120,15 +145,17 @@ internal sealed class ReplyRows
         ended.CompletedAt = now;
         _earlierUsage = TotalUsage;
         _earlierCost = cost;
-        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.ApiKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now);
+        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.ApiKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now, ended.SessionType);
         Trace.Sessions.Add(Session);
         return ended;
     }
 
     /// <summary>A call of <paramref name="trace"/>, running, at the price it starts with.</summary>
     private static TraceSession NewSession(
-        TaskTrace trace, string agentId, string model, string? apiKeyId, ModelPrice price, int historySent, int historyTrimmed, decimal webSearchPerThousand, DateTimeOffset now) => new()
+        TaskTrace trace, string agentId, string model, string? apiKeyId, ModelPrice price, int historySent, int historyTrimmed, decimal webSearchPerThousand, DateTimeOffset now,
+        string sessionType = "command-center") => new()
     {
+        SessionType = sessionType,
         Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = trace.OwnerId, AgentId = agentId, ApiKeyId = apiKeyId, Instruction = trace.Instruction, ModelUsed = model,
         ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, CacheWrite5mPricePerMTok = price.CacheWrite5mPerMTok,
         CacheWrite1hPricePerMTok = price.CacheWrite1hPerMTok, CacheReadPricePerMTok = price.CacheReadPerMTok, OutputPricePerMTok = price.OutputPerMTok,
@@ -189,18 +216,22 @@ internal sealed class ReplyRows
         Session.TimeToFirstTokenMs = snapshot.TimeToFirstToken is { } first ? (int)first.TotalMilliseconds : null;
         Session.CompletedAt = ended ? now : null;
 
-        Reply.Content = Storable(snapshot.Text);
-        Reply.Activity = snapshot.Activity;
-        Reply.Status = replyStatus;
-        Reply.InputTokens = usage.InputTokens;
-        Reply.OutputTokens = usage.OutputTokens;
-        Reply.CacheWriteTokens = usage.CacheWriteTokens;
-        Reply.CacheReadTokens = usage.CacheReadTokens;
-        Reply.Cost = cost.TotalCost;
-        Reply.CostEstimated = snapshot.OutputEstimated;
-        Reply.StopReason = snapshot.StopReason;
-        Reply.Error = Storable(snapshot.Error);
-        Reply.CompletedAt = ended ? now : null;
+        if (Reply is { } reply)
+        {
+            reply.Content = Storable(snapshot.Text);
+            reply.Activity = snapshot.Activity;
+            reply.Status = replyStatus;
+            reply.InputTokens = usage.InputTokens;
+            reply.OutputTokens = usage.OutputTokens;
+            reply.CacheWriteTokens = usage.CacheWriteTokens;
+            reply.CacheReadTokens = usage.CacheReadTokens;
+            reply.Cost = cost.TotalCost;
+            reply.CostEstimated = snapshot.OutputEstimated;
+            reply.StopReason = snapshot.StopReason;
+            reply.Error = Storable(snapshot.Error);
+            reply.CompletedAt = ended ? now : null;
+        }
+
         return cost;
     }
 

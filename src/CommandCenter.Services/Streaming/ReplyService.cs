@@ -41,9 +41,6 @@ public sealed partial class ReplyService(
     ILogger<ReplyService> logger,
     ILogger<LiveReply> replyLogger)
 {
-    // The caller is waiting for the refusal; the database gets this long to record it.
-    private static readonly TimeSpan RefusalWriteTimeout = TimeSpan.FromSeconds(10);
-
     /// <param name="viaKey">The integration key the message came with, if any: its budget and rate limit apply, and its trace names it.</param>
     public async Task<LiveReply> StartAsync(string userId, SendMessageRequest request, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default)
     {
@@ -138,8 +135,8 @@ public sealed partial class ReplyService(
         using (ExecutionContext.SuppressFlow())
         {
             var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
-            var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, rows.Session.HistoryMessagesTrimmed) { QuestionId = rows.Question.Id };
-            var outputCounter = new OutputTokenCounter(anthropic, plan.ApiKey, plan.Request, replyLogger);
+            var meta = new MetaEvent(rows.Conversation!.Id, rows.Trace.Id, rows.Reply!.Id, rows.Session.HistoryMessagesTrimmed) { QuestionId = rows.Question!.Id };
+            var outputCounter = OutputTokenCounter.For(anthropic, plan.ApiKey, plan.Request, replyLogger);
             var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
             {
                 Activity = activity,
@@ -342,35 +339,14 @@ public sealed partial class ReplyService(
     /// <summary>Records a call Anthropic refused (its rows are written once, already failed) and says why.</summary>
     private async Task<StreamStartException> RecordRefusalAsync(ReplyRows rows, AnthropicApiException e)
     {
-        LogUpstreamRefused(logger, rows.Trace.Id, e.StatusCode, e.ErrorType);
-        var error = e is { StatusCode: 404, ErrorType: "not_found_error" }
-            // What Anthropic says of a model it no longer serves (ANTHROPIC.md §1: a bare 404 with a generic message).
-            ? $"Model {rows.Session.ModelUsed} is not available: Anthropic answered 404 (not_found_error), as it does for a retired or unknown model. An admin can move the agent to a current model."
-            : $"Anthropic API error {e.StatusCode} ({e.ErrorType}): {e.UpstreamMessage}";
-        using var patience = new CancellationTokenSource(RefusalWriteTimeout);
-        var recorded = false;
-        try
-        {
-            await recorder.RecordStartAsync(rows, new ReplySnapshot(ReplyOutcome.Failed, default)
-            {
-                Error = error,
-                UpstreamStatus = e.StatusCode,
-                UpstreamRequestId = e.RequestId,
-            }, patience.Token);
-            recorded = true;
-        }
-        catch (Exception unrecorded) when (unrecorded is OperationCanceledException or StreamStartException)
-        {
-            // The caller hears of the refusal either way; the log keeps what the trace could not.
-            LogRefusalNotRecorded(logger, rows.Trace.Id, e.StatusCode);
-        }
-
+        var error = ReplyRecorder.RefusalError(rows.Session.ModelUsed, e);
+        var recorded = await recorder.RecordRefusalAsync(rows, e, error);
         return new StreamStartException(StreamStartFailure.Upstream, error)
         {
             UpstreamStatus = e.StatusCode,
             UpstreamErrorType = e.ErrorType,
             TraceId = rows.Trace.Id,
-            StoredReply = recorded ? (rows.Conversation.Id, rows.Reply.Id) : null,
+            StoredReply = recorded && rows.Conversation is { } conversation ? (conversation.Id, rows.Reply!.Id) : null,
         };
     }
 
@@ -380,12 +356,6 @@ public sealed partial class ReplyService(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
     private static partial void LogStarted(ILogger logger, string traceId, string agentId, string model, int historyMessages);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Trace {TraceId}: Anthropic refused the call with {StatusCode} ({ErrorType})")]
-    private static partial void LogUpstreamRefused(ILogger logger, string traceId, int statusCode, string errorType);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "A message was refused: the database is unavailable ({Failure})")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string failure);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Trace {TraceId}: Anthropic refused the call with {StatusCode} and the refusal could not be recorded")]
-    private static partial void LogRefusalNotRecorded(ILogger logger, string traceId, int statusCode);
 }

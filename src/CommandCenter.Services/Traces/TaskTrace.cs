@@ -7,6 +7,8 @@ public sealed class TaskTrace
     public required string OwnerId { get; init; }
     public required string MasterAgentId { get; init; }
     public string? ConversationId { get; init; }
+    /// <summary>The client's <c>User-Agent</c>, for calls that came through the gateway (SDKs, Claude Code).</summary>
+    public string? UserAgent { get; init; }
     public required string Instruction { get; init; }
     public string Status { get; set; } = TraceStatus.Running;
     public decimal TotalCost { get; set; }

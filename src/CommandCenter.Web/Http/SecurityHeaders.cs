@@ -64,7 +64,7 @@ internal static class SecurityHeaders
                 var headers = context.Response.Headers;
                 headers.XContentTypeOptions = "nosniff";
                 var path = context.Request.Path;
-                if (path.StartsWithSegments("/api"))
+                if (path.StartsWithSegments("/api") || path.StartsWithSegments("/v1"))
                 {
                     // Answers carry users' data and tokens; SSE responses set their own no-cache.
                     if (string.IsNullOrEmpty(headers.CacheControl))

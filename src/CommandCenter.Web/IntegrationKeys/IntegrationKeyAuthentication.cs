@@ -36,7 +36,7 @@ internal sealed partial class IntegrationKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
-        _ = NoteUsedAsync(key);
+        IntegrationKeyUse.Note(keys, key, Logger);
         List<Claim> claims = [new(ClaimTypes.NameIdentifier, key.OwnerId), new(KeyIdClaim, key.Id)];
         if (key.MessagesPerMinute is { } rate)
         {
@@ -45,9 +45,14 @@ internal sealed partial class IntegrationKeyAuthenticationHandler(
 
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
+}
 
-    // Off the request's path: at most one small write a minute per key, and a failed one only loses a timestamp.
-    private async Task NoteUsedAsync(IntegrationKeyIdentity key)
+/// <summary>Notes that a key was used, off the request's path: at most one small write a minute per key, and a failed one only loses a timestamp.</summary>
+internal static partial class IntegrationKeyUse
+{
+    public static void Note(IntegrationKeyStore keys, IntegrationKeyIdentity key, ILogger logger) => _ = NoteAsync(keys, key, logger);
+
+    private static async Task NoteAsync(IntegrationKeyStore keys, IntegrationKeyIdentity key, ILogger logger)
     {
         try
         {
@@ -55,7 +60,7 @@ internal sealed partial class IntegrationKeyAuthenticationHandler(
         }
         catch (Exception e)
         {
-            LogNoteFailed(Logger, e, key.Id);
+            LogNoteFailed(logger, e, key.Id);
         }
     }
 

@@ -11,6 +11,7 @@ internal sealed class TaskTraceConfiguration : IEntityTypeConfiguration<TaskTrac
         builder.ToTable("task_trace");
         builder.Property(t => t.Id).HasMaxLength(64);
         builder.Property(t => t.Status).HasMaxLength(16);
+        builder.Property(t => t.UserAgent).HasMaxLength(512);
         builder.Property(t => t.TotalCost).HasPrecision(18, 6);
         builder.HasMany(t => t.Sessions).WithOne().HasForeignKey(s => s.TaskTraceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(t => t.CreatedAt);

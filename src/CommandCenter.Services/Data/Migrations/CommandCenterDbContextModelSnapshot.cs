@@ -1033,6 +1033,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("totalTokens");
 
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("userAgent");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
