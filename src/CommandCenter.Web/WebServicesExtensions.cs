@@ -16,6 +16,16 @@ namespace CommandCenter.Web;
 
 internal static class WebServicesExtensions
 {
+    /// <summary>
+    /// The largest message a page may send over its circuit. The largest a page sends is a chat message (Chat/MessageBox:
+    /// at most SendMessageRequest.MaxMessageLength = 32,000 UTF-16 characters, sent once as one JSON-encoded argument):
+    /// at worst 6 bytes a character (a control character or lone surrogate escaped as \uXXXX; any other character is at most
+    /// 3 bytes of UTF-8), so 192,000 bytes, plus a few hundred bytes of call and MessagePack framing. The agent dialog's
+    /// system prompt (20,000 characters, bound as it is typed, so sent twice: the value and Blazor's copy of the field) is at
+    /// most 240,000 bytes. 256 KiB covers both; SignalR's default, 32 KiB, dropped the connection at 16,384 characters.
+    /// </summary>
+    internal const long CircuitMaximumReceiveMessageSize = 256 * 1024;
+
     /// <summary>Identity (cookies for the UI, bearer tokens for the API), the Blazor UI and the HTTP API's plumbing.</summary>
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
@@ -25,7 +35,8 @@ internal static class WebServicesExtensions
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = CircuitMaximumReceiveMessageSize);
         services.AddMudServices();
         services.AddSingleton<Chat.MarkdownRenderer>();
 

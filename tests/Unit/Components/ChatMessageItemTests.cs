@@ -261,11 +261,18 @@ public sealed class ChatMessageItemTests : BunitContext
         cut.Find("[data-testid=user-text]").TextContent.ShouldBe("Waht is 2 + 2?");
         edits.ShouldBeEmpty();
 
+        // The text stays in the browser: the box says when it empties or fills, and Send reads it once.
+        var box = JSInterop.SetupModule("./Chat/MessageBox.razor.js");
+        box.Setup<string>("text", _ => true).SetResult("What is 2 + 2?");
         await cut.Find("[data-testid=edit-message]").ClickAsync(new());
-        await cut.Find("[data-testid=edit-box]").InputAsync(new() { Value = "What is 2 + 2?" });
+        var editBox = cut.FindComponent<MessageBox>().Instance;
+        await cut.InvokeAsync(() => editBox.HasTextChanged(false));
+        cut.Find("[data-testid=edit-send]").HasAttribute("disabled").ShouldBeTrue();
+        await cut.InvokeAsync(() => editBox.HasTextChanged(true));
         await cut.Find("[data-testid=edit-send]").ClickAsync(new());
 
         edits.ShouldBe([(question, "What is 2 + 2?")]);
+        box.Invocations["text"].Count.ShouldBe(1);
     }
 
     [Fact]
