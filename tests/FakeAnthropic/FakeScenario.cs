@@ -90,6 +90,12 @@ public sealed record FakeScenario
     /// </summary>
     public FakeScenario? Continuation { get; init; }
 
+    /// <summary>
+    /// How the fake answers a request without <c>"stream": true</c> (a client falling back from a broken stream to the
+    /// whole message, as Claude Code does); null answers it from this scenario.
+    /// </summary>
+    public FakeScenario? NonStreaming { get; init; }
+
     /// <summary>Pads some <c>data:</c> lines with trailing spaces, which clients must tolerate.</summary>
     public bool PadDataLines { get; init; } = true;
 

@@ -106,6 +106,8 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             scenario = scenario.Continuation ?? scenario;
         }
 
+        if (!IsStreaming(request) && scenario.NonStreaming is { } whole) scenario = whole;
+
         if (scenario.FirstByteDelay > TimeSpan.Zero) await Task.Delay(scenario.FirstByteDelay, ct);
         if (scenario.FirstByteGate is { } gate) await gate.WaitAsync(ct);
 
@@ -117,6 +119,9 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
         return await ReplyAsync(context, request, scenario, requestId, ct);
     }
+
+    private static bool IsStreaming(RecordedRequest request) =>
+        request.Json.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
 
     /// <summary>The content of the request's final message when it is the assistant's (a paused turn sent back); null otherwise.</summary>
     private static JsonElement? ContinuedTurn(RecordedRequest request)
@@ -364,7 +369,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         HttpContext context, RecordedRequest request, FakeScenario scenario, string requestId, CancellationToken ct)
     {
         var response = context.Response;
-        var streaming = request.Json.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
+        var streaming = IsStreaming(request);
         if (streaming)
         {
             response.ContentType = "text/event-stream; charset=utf-8";

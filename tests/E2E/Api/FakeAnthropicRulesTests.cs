@@ -499,6 +499,22 @@ public sealed class FakeAnthropicRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANonStreamingScenarioAnswersOnlyRequestsForTheWholeMessage()
+    {
+        _fake.DefaultScenario = new FakeScenario { FailStatus = 529, FailErrorType = "overloaded_error", NonStreaming = new FakeScenario { Chunks = ["Whole."] } };
+
+        using (var streamed = await PostAsync(Body("claude-sonnet-5-5")))
+            await RefusedAsync(streamed, (HttpStatusCode)529, "overloaded_error");
+
+        var body = Body("claude-sonnet-5-5");
+        body["stream"] = false;
+        using var whole = await PostAsync(body);
+        whole.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var message = await whole.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        message.GetProperty("content")[0].GetProperty("text").GetString().ShouldBe("Whole.");
+    }
+
+    [Fact]
     public async Task AStreamFlagThatIsNotABooleanIs400()
     {
         var body = Body("claude-sonnet-5-5");
