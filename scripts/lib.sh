@@ -9,6 +9,7 @@
 #   cc_pg_stop               stop that cluster (not used by the scripts; handy by hand)
 #   cc_ensure_chromium       install Debian's chromium if /usr/bin/chromium is missing
 #   cc_ensure_nginx          install Debian's nginx if /usr/sbin/nginx is missing (the two-instance tests run their own)
+#   cc_ensure_node           install Debian's nodejs and npm if node or npm is missing (the official-client tests)
 #   cc_count_trx DIR         print "PASSED FAILED SKIPPED FILES" summed over DIR/**/*.trx
 #
 # Safe under `set -euo pipefail`.
@@ -280,6 +281,29 @@ cc_ensure_nginx() {
   # The package may start the system's nginx on port 80; the tests start their own on a free port.
   cc_sudo /usr/sbin/nginx -s quit >/dev/null 2>&1 || true
   cc_log "nginx installed: $(/usr/sbin/nginx -v 2>&1)"
+}
+
+# ------------------------------------------------------------------ Node.js
+
+# The official-client tests (tests/E2E/Clients) run `npm ci` there themselves and then node and Claude Code.
+# Machines of this kind come with Node.js 20 and npm 11; a bare Debian 12 gets its own nodejs 18 and npm 9,
+# which install the pinned packages, though the TypeScript SDK supports Node.js 20 or later only.
+cc_ensure_node() {
+  local missing=()
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    cc_log "installing ${missing[*]}…"
+    cc_apt_install "${missing[@]}" || { cc_die "could not install ${missing[*]} (apt-get install ${missing[*]})"; return 1; }
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    cc_die "node or npm still missing after apt-get install"; return 1
+  fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -lt 20 ]; then
+    cc_log "warning: Node.js $(node --version) is older than 20, which the Anthropic TypeScript SDK needs"
+  fi
 }
 
 # ------------------------------------------------------------------ TRX files

@@ -8,7 +8,8 @@
 # 127.0.0.1:${CC_PG_PORT:-55432} and hands its admin connection string to the E2E tests
 # (they create and drop one database per test class). Installs Debian's chromium when
 # /usr/bin/chromium is missing, and nginx (for the two-instance tests) when /usr/sbin/nginx
-# is missing. TRX results go to TestResults/<timestamp>/.
+# is missing, and Node.js with npm (for the official-client tests, which run `npm ci` in
+# tests/E2E/Clients) when either is missing. TRX results go to TestResults/<timestamp>/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -48,6 +49,11 @@ if [ -z "${CC_NGINX:-}" ]; then
     finish 0 1 0 1
   fi
   export CC_NGINX=/usr/sbin/nginx
+fi
+
+if ! cc_ensure_node; then
+  cc_log "cannot run the official-client tests without node and npm"
+  finish 0 1 0 1
 fi
 
 dotnet tool restore >/dev/null 2>&1 || cc_log "dotnet tool restore failed (ignored)"

@@ -21,7 +21,7 @@ public sealed record FakeScenario
     /// <summary>True: <c>message_delta.usage</c> repeats input and cache counts (current API); false: only <c>output_tokens</c> (older API).</summary>
     public bool CumulativeUsageInDelta { get; init; } = true;
 
-    /// <summary>HTTP status (401, 400, 429, 500, 529 …) returned with a JSON error body instead of a stream.</summary>
+    /// <summary>HTTP status (401, 400, 429, 500, 529 …) returned with a JSON error body instead of a reply (streamed or not).</summary>
     public int? FailStatus { get; init; }
 
     /// <summary>HTTP status returned by <c>count_tokens</c> instead of a count.</summary>
@@ -36,7 +36,7 @@ public sealed record FakeScenario
     /// <summary>Adds a <c>retry-after</c> header to a pre-stream failure.</summary>
     public int? RetryAfterSeconds { get; init; }
 
-    /// <summary>After N text deltas send <c>event: error</c> (overloaded_error) and end the response.</summary>
+    /// <summary>After N text deltas send <c>event: error</c> (overloaded_error) and end the response; a non-streaming request gets 529 overloaded_error instead.</summary>
     public int? ErrorAfterChunks { get; init; }
 
     /// <summary>After N text deltas abort the TCP connection.</summary>
@@ -89,6 +89,12 @@ public sealed record FakeScenario
     /// which the fake first checks as the API does); null answers it like any other request.
     /// </summary>
     public FakeScenario? Continuation { get; init; }
+
+    /// <summary>
+    /// How the fake answers a request without <c>"stream": true</c> (a client falling back from a broken stream to the
+    /// whole message, as Claude Code does); null answers it from this scenario.
+    /// </summary>
+    public FakeScenario? NonStreaming { get; init; }
 
     /// <summary>Pads some <c>data:</c> lines with trailing spaces, which clients must tolerate.</summary>
     public bool PadDataLines { get; init; } = true;

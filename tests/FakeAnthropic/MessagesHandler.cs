@@ -6,8 +6,9 @@ using System.Text.Json.Nodes;
 namespace CommandCenter.FakeAnthropic;
 
 /// <summary>
-/// Answers every request the way <c>POST /v1/messages</c> with <c>"stream": true</c> does, byte for byte
-/// where clients care, and <c>POST /v1/messages/count_tokens</c> by the fake's own tokenizer (<see cref="FakeTokens"/>).
+/// Answers every request the way <c>POST /v1/messages</c> does, byte for byte where clients care (a stream of events with
+/// <c>"stream": true</c>, the whole message otherwise), and <c>POST /v1/messages/count_tokens</c> by the fake's own
+/// tokenizer (<see cref="FakeTokens"/>).
 /// Shared by the in-process server and the standalone Program.
 /// </summary>
 internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null, Func<int>? modelsPerPage = null)
@@ -105,6 +106,8 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             scenario = scenario.Continuation ?? scenario;
         }
 
+        if (!IsStreaming(request) && scenario.NonStreaming is { } whole) scenario = whole;
+
         if (scenario.FirstByteDelay > TimeSpan.Zero) await Task.Delay(scenario.FirstByteDelay, ct);
         if (scenario.FirstByteGate is { } gate) await gate.WaitAsync(ct);
 
@@ -114,8 +117,11 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             return false;
         }
 
-        return await StreamAsync(context, request, scenario, requestId, ct);
+        return await ReplyAsync(context, request, scenario, requestId, ct);
     }
+
+    private static bool IsStreaming(RecordedRequest request) =>
+        request.Json.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
 
     /// <summary>The content of the request's final message when it is the assistant's (a paused turn sent back); null otherwise.</summary>
     private static JsonElement? ContinuedTurn(RecordedRequest request)
@@ -243,8 +249,8 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             if (!request.Json.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
                 return (400, "invalid_request_error", $"{field}: Field required");
         }
-        if (!request.Json.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
-            return (400, "invalid_request_error", "stream: this fake only streams; send \"stream\": true");
+        if (request.Json.TryGetProperty("stream", out var stream) && stream.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            return (400, "invalid_request_error", "stream: Input should be a valid boolean");
         return ValidateForModel(request);
     }
 
@@ -354,46 +360,52 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         await response.WriteAsync(body.ToJsonString(JsonOptions), ct);
     }
 
-    private static async Task<bool> StreamAsync(
+    /// <summary>
+    /// The reply, streamed as events (<c>"stream": true</c>) or, otherwise, built by the same steps with nothing written and
+    /// sent whole at the end: Anthropic Messages API docs ("Create a Message"), a non-streaming request is answered with the
+    /// complete message object, its content blocks, stop reason and final usage, or with an error status and no message.
+    /// </summary>
+    private static async Task<bool> ReplyAsync(
         HttpContext context, RecordedRequest request, FakeScenario scenario, string requestId, CancellationToken ct)
     {
         var response = context.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["request-id"] = requestId;
-        response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
-        var sse = new SseWriter(response, scenario.PadDataLines, ct);
+        var streaming = IsStreaming(request);
+        if (streaming)
+        {
+            response.ContentType = "text/event-stream; charset=utf-8";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["request-id"] = requestId;
+            response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
+        }
+        var sse = new SseWriter(streaming ? response : null, scenario.PadDataLines, ct);
         request.StreamedContent = sse.Content;
 
         var usage = scenario.Usage ?? new FakeUsage(FakeTokens.Count(request.Json), scenario.Chunks.Count);
         var cacheCreation = usage.CacheCreation5mTokens + usage.CacheCreation1hTokens;
-        await sse.WriteAsync("message_start", new JsonObject
+        var message = new JsonObject
         {
-            ["type"] = "message_start",
-            ["message"] = new JsonObject
+            ["id"] = "msg_01" + RandomId(22),
+            ["type"] = "message",
+            ["role"] = "assistant",
+            ["model"] = request.Json.GetProperty("model").ToString(),
+            ["content"] = new JsonArray(),
+            ["stop_reason"] = null,
+            ["stop_sequence"] = null,
+            ["usage"] = new JsonObject
             {
-                ["id"] = "msg_01" + RandomId(22),
-                ["type"] = "message",
-                ["role"] = "assistant",
-                ["model"] = request.Json.GetProperty("model").ToString(),
-                ["content"] = new JsonArray(),
-                ["stop_reason"] = null,
-                ["stop_sequence"] = null,
-                ["usage"] = new JsonObject
+                ["input_tokens"] = usage.InputTokens,
+                ["cache_creation_input_tokens"] = cacheCreation,
+                ["cache_read_input_tokens"] = usage.CacheReadTokens,
+                ["cache_creation"] = new JsonObject
                 {
-                    ["input_tokens"] = usage.InputTokens,
-                    ["cache_creation_input_tokens"] = cacheCreation,
-                    ["cache_read_input_tokens"] = usage.CacheReadTokens,
-                    ["cache_creation"] = new JsonObject
-                    {
-                        ["ephemeral_5m_input_tokens"] = usage.CacheCreation5mTokens,
-                        ["ephemeral_1h_input_tokens"] = usage.CacheCreation1hTokens,
-                    },
-                    ["output_tokens"] = 1,
-                    ["service_tier"] = "standard",
+                    ["ephemeral_5m_input_tokens"] = usage.CacheCreation5mTokens,
+                    ["ephemeral_1h_input_tokens"] = usage.CacheCreation1hTokens,
                 },
+                ["output_tokens"] = 1,
+                ["service_tier"] = "standard",
             },
-        });
+        };
+        await sse.WriteAsync("message_start", new JsonObject { ["type"] = "message_start", ["message"] = message });
         await sse.PingAsync();
 
         var index = 0;
@@ -471,6 +483,12 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             // Checkpoints run before each delta and after the last, so N = 0 means "before any text".
             if (AtCheckpoint(scenario.ErrorAfterChunks, sent, chunks.Count))
             {
+                // Not yet sent, a whole message fails with the error's own status instead (529 for overloaded_error).
+                if (!streaming)
+                {
+                    await WriteErrorAsync(context, requestId, 529, "overloaded_error", "Overloaded", null, ct);
+                    return false;
+                }
                 await sse.WriteAsync("error", new JsonObject
                 {
                     ["type"] = "error",
@@ -491,7 +509,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
                     if (await Task.WhenAny(released, Task.Delay(interval, ct)) != released)
                     {
                         await sse.PingAsync();
-                        request.PingSent();
+                        if (streaming) request.PingSent();
                     }
                 }
                 await released.WaitAsync(ct);
@@ -500,7 +518,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
             if (scenario.ChunkDelay > TimeSpan.Zero) await Task.Delay(scenario.ChunkDelay, ct);
             await sse.BlockDeltaAsync(index, new JsonObject { ["type"] = "text_delta", ["text"] = chunks[sent] });
-            request.TextDeltaWritten();
+            if (streaming) request.TextDeltaWritten();
 
             if (sent == 0 && scenario.UnknownEvent)
             {
@@ -566,6 +584,20 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
             ["usage"] = deltaUsage,
         });
         await sse.WriteAsync("message_stop", new JsonObject { ["type"] = "message_stop" });
+        if (streaming) return false;
+
+        // The whole message is message_start's with the blocks, the delta's stop fields and the final usage folded in,
+        // which is also what the SDKs' stream accumulators return from a stream.
+        message["content"] = sse.Content.DeepClone();
+        var final = message["usage"]!.AsObject();
+        message.Remove("usage"); // put back last, after the stop fields, where the API has it
+        foreach (var (name, value) in delta) message[name] = value?.DeepClone();
+        foreach (var (name, value) in deltaUsage) final[name] = value?.DeepClone();
+        message["usage"] = final;
+        response.ContentType = "application/json";
+        response.Headers["request-id"] = requestId;
+        response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-00000000fa4e";
+        await response.WriteAsync(message.ToJsonString(JsonOptions), ct);
         return false;
     }
 
@@ -597,9 +629,9 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
     /// <summary>
     /// Writes <c>event:</c>/<c>data:</c> frames and flushes each one, so pacing reaches the client; and keeps the content
-    /// blocks it streamed, put together as the non-streaming API would return them.
+    /// blocks it streamed, put together as the non-streaming API would return them. With no response it only keeps them.
     /// </summary>
-    private sealed class SseWriter(HttpResponse response, bool pad, CancellationToken ct)
+    private sealed class SseWriter(HttpResponse? response, bool pad, CancellationToken ct)
     {
         private int _written;
         private readonly Dictionary<int, System.Text.StringBuilder> _inputs = [];
@@ -665,6 +697,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
         private async Task WriteRawAsync(string type, string json)
         {
+            if (response is null) return;
             // Every other data line gets trailing spaces, to catch clients that parse the line too strictly.
             var padding = pad && _written++ % 2 == 1 ? "  " : "";
             await response.WriteAsync($"event: {type}\ndata: {json}{padding}\n\n", ct);

@@ -41,7 +41,7 @@ public sealed class RecordedRequest
     public DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>
-    /// The content blocks the fake streamed in answer, put together as the non-streaming API returns them; what a client
+    /// The content blocks the fake streamed in answer (or returned whole), put together as the non-streaming API returns them; what a client
     /// must send back, unchanged, to continue a paused turn. Read it once <see cref="Ended"/> has completed.
     /// </summary>
     public JsonNode StreamedContent

@@ -434,6 +434,97 @@ public sealed class FakeAnthropicRulesTests : IAsyncLifetime
         end.GetProperty("cache_creation_input_tokens").GetInt32().ShouldBe(70);
     }
 
+    // ---- Non-streaming ----
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(null)]
+    public async Task WithoutStreamTheWholeMessageComesAtOnceWithTheBlocksAndUsageOfTheStream(bool? stream)
+    {
+        _fake.DefaultScenario = new FakeScenario
+        {
+            IncludeThinking = true, IncludeToolUse = true, StopReason = "tool_use",
+            Usage = new FakeUsage(100, 20, CacheCreation5mTokens: 30, CacheReadTokens: 500, ThinkingTokens: 7),
+        };
+        var body = Body("claude-opus-4-6");
+        if (stream is null) body.Remove("stream");
+        else body["stream"] = stream;
+
+        using var response = await PostAsync(body);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        response.Headers.GetValues("request-id").Single().ShouldStartWith("req_");
+        var message = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        message.GetProperty("id").GetString().ShouldStartWith("msg_");
+        message.GetProperty("type").GetString().ShouldBe("message");
+        message.GetProperty("role").GetString().ShouldBe("assistant");
+        message.GetProperty("model").GetString().ShouldBe("claude-opus-4-6");
+        message.GetProperty("stop_reason").GetString().ShouldBe("tool_use");
+        message.GetProperty("stop_sequence").ValueKind.ShouldBe(JsonValueKind.Null);
+
+        var content = message.GetProperty("content");
+        content.EnumerateArray().Select(b => b.GetProperty("type").GetString()).ShouldBe(["thinking", "text", "tool_use"]);
+        content[0].GetProperty("thinking").GetString().ShouldBe(Summary);
+        content[0].GetProperty("signature").GetString().ShouldNotBeNullOrEmpty();
+        content[1].GetProperty("text").GetString().ShouldBe("Hello, world!");
+        content[2].GetProperty("input").GetProperty("location").GetString().ShouldBe("San Francisco, CA");
+        var recorded = _fake.Requests.Single();
+        await recorded.Ended;
+        JsonNode.DeepEquals(JsonNode.Parse(content.GetRawText()), recorded.StreamedContent).ShouldBeTrue();
+
+        var usage = message.GetProperty("usage");
+        usage.GetProperty("input_tokens").GetInt32().ShouldBe(100);
+        usage.GetProperty("output_tokens").GetInt32().ShouldBe(20);
+        usage.GetProperty("cache_creation_input_tokens").GetInt32().ShouldBe(30);
+        usage.GetProperty("cache_creation").GetProperty("ephemeral_5m_input_tokens").GetInt32().ShouldBe(30);
+        usage.GetProperty("cache_read_input_tokens").GetInt32().ShouldBe(500);
+        usage.GetProperty("output_tokens_details").GetProperty("thinking_tokens").GetInt32().ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task WithoutStreamAnOverloadMidReplyIsA529AndAScenarioFailureItsStatus()
+    {
+        var body = Body("claude-sonnet-5-5");
+        body["stream"] = false;
+
+        _fake.DefaultScenario = new FakeScenario { ErrorAfterChunks = 2 };
+        using (var overloaded = await PostAsync(body))
+            await RefusedAsync(overloaded, (HttpStatusCode)529, "overloaded_error");
+
+        _fake.DefaultScenario = new FakeScenario { FailStatus = 429, FailErrorType = "rate_limit_error", RetryAfterSeconds = 7 };
+        using var limited = await PostAsync(body);
+        limited.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(7));
+        await RefusedAsync(limited, HttpStatusCode.TooManyRequests, "rate_limit_error");
+    }
+
+    [Fact]
+    public async Task ANonStreamingScenarioAnswersOnlyRequestsForTheWholeMessage()
+    {
+        _fake.DefaultScenario = new FakeScenario { FailStatus = 529, FailErrorType = "overloaded_error", NonStreaming = new FakeScenario { Chunks = ["Whole."] } };
+
+        using (var streamed = await PostAsync(Body("claude-sonnet-5-5")))
+            await RefusedAsync(streamed, (HttpStatusCode)529, "overloaded_error");
+
+        var body = Body("claude-sonnet-5-5");
+        body["stream"] = false;
+        using var whole = await PostAsync(body);
+        whole.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var message = await whole.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        message.GetProperty("content")[0].GetProperty("text").GetString().ShouldBe("Whole.");
+    }
+
+    [Fact]
+    public async Task AStreamFlagThatIsNotABooleanIs400()
+    {
+        var body = Body("claude-sonnet-5-5");
+        body["stream"] = "yes";
+
+        using var response = await PostAsync(body);
+
+        (await RefusedAsync(response)).ShouldStartWith("stream:");
+    }
+
     // ---- Helpers ----
 
     private async Task<HttpResponseMessage> PostAsync(JsonObject body, string? beta = null, string path = "v1/messages")
