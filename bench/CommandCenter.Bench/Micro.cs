@@ -68,7 +68,7 @@ public class MicroBenchmarks
         var rows = ReplyRows.Create("user", new Agent { Id = "agent", Name = "Bench", Model = _price.Model }, _price,
             new Conversation { Id = "conversation", OwnerId = "user", AgentId = "agent", Title = "Bench" }, true, 0, "Bench",
             new ConversationHistory.Prompt(null, [], 0, 0), 1, DateTimeOffset.UtcNow);
-        var reply = new LiveReply(rows, new MetaEvent("conversation", rows.Trace.Id, rows.Reply.Id, 0), upstream, started, Task.CompletedTask,
+        var reply = new LiveReply(rows, new MetaEvent("conversation", rows.Trace.Id, rows.Reply!.Id, 0), upstream, started, Task.CompletedTask,
             NoDatabase.Instance, TimeProvider.System, TimeSpan.FromMinutes(1), 0, null, NullLogger.Instance);
         var http = new DefaultHttpContext();
         http.Response.Body = Stream.Null;

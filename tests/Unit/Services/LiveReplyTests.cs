@@ -32,7 +32,7 @@ public sealed class LiveReplyTests : IAsyncDisposable
             new ModelPrice { Id = 1, Model = "claude-sonnet-4-5", InputPerMTok = 3m, OutputPerMTok = 15m },
             new Conversation { Id = "conversation-1", OwnerId = "user-1", AgentId = "agent-1", Title = "Hi" }, isNewConversation: true, position: 0,
             "Hi", new ConversationHistory.Prompt(null, [], 0, 0), instanceKey: 1, _clock.GetUtcNow());
-        var meta = new MetaEvent(rows.Conversation.Id, rows.Trace.Id, rows.Reply.Id, 0);
+        var meta = new MetaEvent(rows.Conversation!.Id, rows.Trace.Id, rows.Reply!.Id, 0);
         return new LiveReply(rows, meta, upstream, started, startRecorded ?? Task.CompletedTask, _recorder, _clock, Grace, _clock.GetTimestamp(), null, NullLogger.Instance);
     }
 
