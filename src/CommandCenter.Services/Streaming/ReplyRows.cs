@@ -124,6 +124,9 @@ internal sealed class ReplyRows
     /// <summary>The agent id of a gateway call that named a model rather than an agent.</summary>
     public const string GatewayAgentId = "gateway";
 
+    /// <summary>What reports call the agent of <paramref name="agentId"/> when no agent has that id: the gateway's model-named calls have a name too.</summary>
+    public static string? AgentNameOf(string agentId) => agentId == GatewayAgentId ? "Gateway (model named)" : null;
+
     /// <summary>The <c>sessionType</c> of a gateway call (a chat reply's is <c>command-center</c>).</summary>
     public const string GatewaySessionType = "gateway";
 

@@ -1,3 +1,4 @@
+using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Pricing;
 using System.Globalization;
 using CommandCenter.Services.Data;
@@ -82,7 +83,7 @@ public sealed record TraceFilter(
 public sealed record TraceSummary(
     string Id, string Status, string AgentId, string? AgentName, string Model, string UserId, string? UserEmail, string Instruction,
     DateTimeOffset CreatedAt, int? DurationMs, int? TimeToFirstTokenMs, int InputTokens, int OutputTokens, int CacheWriteTokens, int CacheReadTokens,
-    decimal Cost, bool CostEstimated);
+    decimal Cost, bool CostEstimated, string Source = "command-center");
 
 public sealed record TracePage(IReadOnlyList<TraceSummary> Items, int Page, int PageSize, int Total);
 
@@ -103,7 +104,8 @@ public sealed record TraceDetail(
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
     int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName,
-    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls, ClassCosts Costs = default);
+    int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls, ClassCosts Costs = default,
+    string Source = "command-center", string? UserAgent = null);
 
 /// <summary>
 /// One upstream call of a trace: a reply whose turn Anthropic paused (<c>pause_turn</c>) makes one call per
@@ -135,7 +137,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
                 x.Session.ModelUsed, x.Trace.OwnerId, db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
                 x.Trace.Instruction.Substring(0, InstructionPreview), x.Trace.CreatedAt, x.Session.DurationMs, x.Session.TimeToFirstTokenMs,
                 x.Session.TokensIn, x.Session.TokensOut, x.Session.CacheWriteTokens + x.Session.CacheWrite1hTokens, x.Session.CacheReadTokens,
-                x.Trace.TotalCost, x.Session.CostEstimated))
+                x.Trace.TotalCost, x.Session.CostEstimated, x.Session.SessionType))
             .ToListAsync(ct);
 
         // The rows above show each trace's last call; a paused and continued turn adds its earlier calls (rarely any).
@@ -159,7 +161,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
                 : i)];
         }
 
-        return new TracePage(items, filter.Page, filter.PageSize, total);
+        return new TracePage([.. items.Select(i => i.AgentName is null && ReplyRows.AgentNameOf(i.AgentId) is { } name ? i with { AgentName = name } : i)], filter.Page, filter.PageSize, total);
     }
 
     /// <returns>Null when there is no such trace, or it is not <paramref name="ownerId"/>'s.</returns>
@@ -200,7 +202,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             ? Math.Round(output / ((total - ttft) / 1000.0), 1)
             : null;
         return new TraceDetail(
-            t.Id, t.Status, s.Status, s.AgentId, found.AgentName, s.ModelUsed, t.OwnerId, found.UserEmail, t.ConversationId, t.Instruction,
+            t.Id, t.Status, s.Status, s.AgentId, found.AgentName ?? ReplyRows.AgentNameOf(s.AgentId), s.ModelUsed, t.OwnerId, found.UserEmail, t.ConversationId, t.Instruction,
             t.StartedAt, t.CompletedAt, first.TimeToFirstTokenMs, duration, perSecond,
             new TraceTokens(calls.Sum(c => c.Tokens.Input), calls.Sum(c => c.Tokens.CacheWrite5m), calls.Sum(c => c.Tokens.CacheWrite1h),
                 calls.Sum(c => c.Tokens.CacheRead), output, t.TotalTokens, calls.Sum(c => c.Tokens.Thinking)),
@@ -212,7 +214,8 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             calls.Sum(c => c.WebSearchRequests), calls.Sum(c => c.ToolFees), s.WebSearchPerThousand, calls,
             sessions.Aggregate(default(ClassCosts), (sum, c) => sum + CostCalculator.Compute(
                 new TokenUsage(c.TokensIn, c.TokensOut, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens),
-                new TokenRates(c.InputPricePerMTok, c.CacheWrite5mPricePerMTok, c.CacheWrite1hPricePerMTok, c.CacheReadPricePerMTok, c.OutputPricePerMTok)).Classes));
+                new TokenRates(c.InputPricePerMTok, c.CacheWrite5mPricePerMTok, c.CacheWrite1hPricePerMTok, c.CacheReadPricePerMTok, c.OutputPricePerMTok)).Classes),
+            s.SessionType, t.UserAgent);
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.

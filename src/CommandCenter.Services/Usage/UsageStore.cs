@@ -93,7 +93,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         {
             // A revoked key's rows keep its id; its name went with it.
             ApiKeyName = r.Row.ApiKeyId is { } key ? keyNames.GetValueOrDefault(key, "revoked key") : null,
-            AgentName = r.AgentId is { } agent ? agentNames.GetValueOrDefault(agent) : null,
+            AgentName = r.AgentId is { } agent ? agentNames.GetValueOrDefault(agent) ?? Streaming.ReplyRows.AgentNameOf(agent) : null,
             UserEmail = r.UserId is { } user ? emails.GetValueOrDefault(user) : null,
         }).ToList();
 

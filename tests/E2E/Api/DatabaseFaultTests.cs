@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CommandCenter.E2E.Infrastructure;
 using CommandCenter.FakeAnthropic;
 
@@ -144,5 +145,36 @@ public sealed class DatabaseFaultTests(RestartablePostgresApp app) : IClassFixtu
         session["tokensIn"].ShouldBe(321);
         session["cost"].ShouldBe(0.000978m);
         ((string)session["error"]!).ShouldContain("input tokens Anthropic reported at the start are recorded");
+    }
+
+    [Fact]
+    public async Task AGatewayCallWhoseEndCannotBeWrittenIsAnsweredAtOnceAndRecordedWhenTheDatabaseIsBack()
+    {
+        var release = new TaskCompletionSource();
+        var key = CommandCenterApp.NewApiKey();
+        app.Fake.SetScenario(key, new FakeScenario { Chunks = ["Billed ", "all ", "the same."], HoldAfterChunks = 1, HoldUntil = release.Task, Usage = new FakeUsage(100, 20) });
+        using var user = await app.NewUserAsync(apiKey: key);
+        using var created = await user.Client.PostAsJsonAsync("/api/api-keys", new { name = "SDK" }, Ct);
+        var integrationKey = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("key").GetString()!;
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", integrationKey);
+        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = JsonContent.Create(new { model = "claude-sonnet-4-6", max_tokens = 100, stream = true, messages = new[] { new { role = "user", content = "Hi" } } }),
+        }, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var traceId = (string)(await Eventually.UntilAsync(
+            () => app.Database.QueryAsync("SELECT id FROM task_trace WHERE \"ownerId\" = $1", user.Id), rows => rows.Count == 1, TimeSpan.FromSeconds(30)))[0]["id"]!;
+
+        await app.Server.StopAsync();
+        release.SetResult();
+        // The client's answer does not wait for the database.
+        var body = await response.Content.ReadAsStringAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        body.ShouldContain("event: message_stop");
+
+        await app.Server.StartAgainAsync();
+        var trace = await Eventually.UntilAsync(
+            () => app.Database.SingleAsync("SELECT status, \"totalCost\" FROM task_trace WHERE id = $1", traceId), t => (string)t["status"]! != "running", TimeSpan.FromSeconds(30));
+        (trace["status"], trace["totalCost"]).ShouldBe(("completed", (object?)0.0006m));
     }
 }

@@ -112,6 +112,11 @@ public sealed class GatewayTests(CommandCenterApp app) : IClassFixture<CommandCe
         // 45 × $3 + 12 × $15 per million: the spec's worked example.
         (trace["cost"], trace["totalCost"], trace["tokensIn"], trace["tokensOut"]).ShouldBe(((object?)0.000315m, (object?)0.000315m, (object?)45, (object?)12));
         (await app.Database.QueryAsync("SELECT 1 FROM conversations WHERE \"ownerId\" = $1", user.Id)).ShouldBeEmpty("a gateway call makes no conversation");
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/api/traces/{trace["id"]}", Ct);
+        (detail.GetProperty("source").GetString(), detail.GetProperty("userAgent").GetString(), detail.GetProperty("agentName").GetString(), detail.GetProperty("apiKeyName").GetString())
+            .ShouldBe(("gateway", "gateway-test/1.0", "Gateway (model named)", "SDK"));
+        var usage = await user.Client.GetFromJsonAsync<JsonElement>("/api/usage?groupBy=agent", Ct);
+        usage.GetProperty("rows")[0].GetProperty("agentName").GetString().ShouldBe("Gateway (model named)");
     }
 
     [Fact]
@@ -386,5 +391,25 @@ public sealed class GatewayTests(CommandCenterApp app) : IClassFixture<CommandCe
 
         await ErrorOf(response, HttpStatusCode.BadRequest, "invalid_request_error");
         app.Fake.RequestsFor(user.ApiKey!).ShouldBeEmpty();
+    }
+}
+
+/// <summary>The app with the gateway off.</summary>
+public sealed class GatewayOffApp : CommandCenterApp
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Gateway:Enabled", "false")];
+}
+
+public sealed class GatewayOffTests(GatewayOffApp app) : IClassFixture<GatewayOffApp>
+{
+    [Fact]
+    public async Task WithTheGatewayOffItsPathsAreNotFoundInAnthropicsShape()
+    {
+        using var client = app.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/v1/messages", new { model = "claude-sonnet-5-5" }, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("error").GetProperty("type").GetString().ShouldBe("not_found_error");
     }
 }
