@@ -184,6 +184,17 @@ internal sealed class AppProcess : IAsyncDisposable
         return (token, email, password);
     }
 
+    /// <summary>An integration key (<c>cc_…</c>) of the user signed in with <paramref name="token"/>, for the gateway.</summary>
+    public async Task<string> NewIntegrationKeyAsync(string token)
+    {
+        using var user = new HttpClient { BaseAddress = BaseUrl };
+        user.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        // The bench's closed loops far outrun the default message rate.
+        var response = await user.PostAsJsonAsync("/api/api-keys", new { name = "bench", messagesPerMinute = 100_000 });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
     public async Task<string> NewAgentAsync()
     {
         using var admin = new HttpClient { BaseAddress = BaseUrl };

@@ -12,7 +12,7 @@ var database = $"cc_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
 var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
 var results = new Results(Path.Combine(root, "bench", "PROFILE.md"));
 var clock = Stopwatch.StartNew();
-// Names of phases to run (circuits, ttft, gap, capacity, memory, coldstart, statements, usage, micro); all when none is given.
+// Names of phases to run (circuits, ttft, gateway, gap, capacity, memory, coldstart, statements, usage, micro); all when none is given.
 bool Runs(string phase) => args.Length == 0 || args.Contains(phase);
 
 await using var fake = await FakeAnthropicServer.StartAsync();
@@ -51,6 +51,45 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
         results.Note($"Time to first chunk, {clients} client(s): {share}; {through.Count} streams through the app.");
         results.TimeToFirstChunk(clients, Percentiles.Sorted(direct.Select(t => t.TimeToFirstChunk)), Percentiles.Sorted(through.Select(t => t.TimeToFirstChunk)),
             through.Count(t => !t.Whole));
+    }
+
+    foreach (var clients in Runs("gateway") ? new[] { 1, 16 } : [])
+    {
+        // The gateway relays Anthropic's bytes as they come: what it adds is its checks, its reservation and the relay.
+        Log($"gateway, time to first chunk, {clients} clients");
+        var key = await app.NewIntegrationKeyAsync(quick.Token);
+        await ClosedLoopAsync(clients, TimeSpan.FromSeconds(3), _ => client.ThroughGatewayAsync(key));
+        var direct = new ConcurrentBag<StreamTiming>();
+        var gateway = new ConcurrentBag<StreamTiming>();
+        await ClosedLoopAsync(clients, TimeSpan.FromSeconds(15), async i =>
+        {
+            var timing = i % 2 == 0 ? await client.DirectAsync(quick.Key) : await client.ThroughGatewayAsync(key);
+            (i % 2 == 0 ? direct : gateway).Add(timing);
+            return timing;
+        });
+        results.GatewayFirstChunk(clients, Percentiles.Sorted(direct.Select(t => t.TimeToFirstChunk)), Percentiles.Sorted(gateway.Select(t => t.TimeToFirstChunk)),
+            gateway.Count(t => !t.Whole));
+    }
+
+    if (Runs("gateway"))
+    {
+        // The relay alone: from the fake writing a piece of text to the client reading it, one stream at a time (so the
+        // fake's requests and the client's streams pair up in order), straight and through the gateway alternately.
+        Log("gateway relay, per chunk");
+        var relayed = await UserAsync(app, fake, new FakeScenario { Chunks = [.. Enumerable.Range(0, 10).Select(i => $"w{i} ")], ChunkDelay = TimeSpan.FromMilliseconds(10) });
+        var key = await app.NewIntegrationKeyAsync(relayed.Token);
+        List<double> direct = [], gateway = [];
+        for (var i = 0; i < 300; i++)
+        {
+            var timing = i % 2 == 0 ? await client.DirectAsync(relayed.Key) : await client.ThroughGatewayAsync(key);
+            var written = fake.RequestsFor(relayed.Key)[^1].TextDeltasWrittenAt;
+            if (i >= 20 && timing.Whole && written.Count == timing.ChunkArrivals.Count)
+            {
+                (i % 2 == 0 ? direct : gateway).AddRange(written.Zip(timing.ChunkArrivals, (w, a) => (a - w).TotalMilliseconds));
+            }
+        }
+
+        results.GatewayRelay(Percentiles.Sorted(direct.Select(TimeSpan.FromMilliseconds)), Percentiles.Sorted(gateway.Select(TimeSpan.FromMilliseconds)));
     }
 
     if (Runs("gap"))

@@ -24,6 +24,25 @@ internal sealed class Results(string profile)
             $"({direct.Count} streams); through the app p50 {Ms(Percentiles.Of(through, 50))}, p99 {Ms(Percentiles.Of(through, 99))} ({through.Count} streams, {failed} failed).");
     }
 
+    public void GatewayFirstChunk(int clients, List<double> direct, List<double> gateway, int failed)
+    {
+        var added50 = Percentiles.Of(gateway, 50) - Percentiles.Of(direct, 50);
+        var added99 = Percentiles.Of(gateway, 99) - Percentiles.Of(direct, 99);
+        _rows.Add(($"Gateway (/v1/messages): added time to first chunk, {clients} client{(clients > 1 ? "s" : "")}, p50 / p99",
+            $"{Ms(added50)} / {Ms(added99)}", clients == 1 ? "p50 < 1 ms" : "—", clients == 1 ? added50 < 1 : null));
+        _details.AppendLine($"- Gateway, {clients} client(s): direct p50 {Ms(Percentiles.Of(direct, 50))}, p99 {Ms(Percentiles.Of(direct, 99))} ({direct.Count} streams); " +
+            $"through the gateway p50 {Ms(Percentiles.Of(gateway, 50))}, p99 {Ms(Percentiles.Of(gateway, 99))} ({gateway.Count} streams, {failed} failed).");
+    }
+
+    public void GatewayRelay(List<double> direct, List<double> gateway)
+    {
+        var added50 = Percentiles.Of(gateway, 50) - Percentiles.Of(direct, 50);
+        var added99 = Percentiles.Of(gateway, 99) - Percentiles.Of(direct, 99);
+        _rows.Add(("Gateway relay: added delay per event, fake's write to client's read, p50 / p99", $"{Ms(added50)} / {Ms(added99)}", "< 1 ms", added50 < 1));
+        _details.AppendLine($"- Gateway relay, 1 client, per text event: direct p50 {Ms(Percentiles.Of(direct, 50))}, p99 {Ms(Percentiles.Of(direct, 99))} ({direct.Count} events); " +
+            $"through the gateway p50 {Ms(Percentiles.Of(gateway, 50))}, p99 {Ms(Percentiles.Of(gateway, 99))} ({gateway.Count} events).");
+    }
+
     public void Gaps(List<double> direct, List<double> through)
     {
         var added50 = Percentiles.Of(through, 50) - Percentiles.Of(direct, 50);

@@ -8,6 +8,9 @@ namespace CommandCenter.Bench;
 /// <summary>One stream as a client saw it: when it was asked for, when each piece of text arrived, and how it ended.</summary>
 internal sealed record StreamTiming(long SentAt, IReadOnlyList<long> ChunkTimes, bool Whole, string? Failure)
 {
+    /// <summary>When each piece of text arrived, on the wall clock (to compare with when the fake wrote it).</summary>
+    public IReadOnlyList<DateTimeOffset> ChunkArrivals { get; init; } = [];
+
     public TimeSpan TimeToFirstChunk => ChunkTimes.Count > 0 ? Stopwatch.GetElapsedTime(SentAt, ChunkTimes[0]) : TimeSpan.Zero;
 
     public IEnumerable<TimeSpan> Gaps => ChunkTimes.Zip(ChunkTimes.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b));
@@ -34,9 +37,14 @@ internal sealed class StreamClient(Uri app, Uri upstream) : IDisposable
         return ReadAsync(request, textEvent: "chunk", endEvent: "done", ct);
     }
 
-    public Task<StreamTiming> DirectAsync(string apiKey, CancellationToken ct = default)
+    public Task<StreamTiming> DirectAsync(string apiKey, CancellationToken ct = default) => AnthropicAsync(upstream, apiKey, ct);
+
+    /// <summary>The same Messages request as <see cref="DirectAsync"/>, through the app's Anthropic-compatible gateway.</summary>
+    public Task<StreamTiming> ThroughGatewayAsync(string integrationKey, CancellationToken ct = default) => AnthropicAsync(app, integrationKey, ct);
+
+    private Task<StreamTiming> AnthropicAsync(Uri server, string apiKey, CancellationToken ct)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream, "v1/messages"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, "v1/messages"))
         {
             Content = JsonContent.Create(new
             {
@@ -56,6 +64,7 @@ internal sealed class StreamClient(Uri app, Uri upstream) : IDisposable
     {
         var sentAt = Stopwatch.GetTimestamp();
         var chunks = new List<long>(64);
+        var arrivals = new List<DateTimeOffset>(64);
         try
         {
             using (request)
@@ -72,10 +81,11 @@ internal sealed class StreamClient(Uri app, Uri upstream) : IDisposable
                     if (item.EventType == textEvent)
                     {
                         chunks.Add(Stopwatch.GetTimestamp());
+                        arrivals.Add(DateTimeOffset.UtcNow);
                     }
                     else if (item.EventType == endEvent)
                     {
-                        return new StreamTiming(sentAt, chunks, true, null);
+                        return new StreamTiming(sentAt, chunks, true, null) { ChunkArrivals = arrivals };
                     }
                     else if (item.EventType == "error")
                     {
