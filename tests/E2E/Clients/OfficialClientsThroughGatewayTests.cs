@@ -46,7 +46,7 @@ public sealed class OfficialClientsThroughGatewayTests(CommandCenterApp app) : I
     [Fact]
     public async Task TheSdkStreamsCreatesCountsAndListsThroughTheGatewayAndEachCallIsTracedAtItsExactCost()
     {
-        var (user, key, keyId) = await KeyAsync(new FakeScenario { Chunks = Chunks, Usage = Usage });
+        var (user, key, keyId) = await KeyAsync(new FakeScenario { Chunks = Chunks, Usage = Usage }, new { name = "SDK", monthlyBudget = 1m });
         using var _ = user;
 
         var run = await NodeClients.RunSdkCheckAsync(app.BaseUrl, key, "claude-sonnet-5-5", Ct);
@@ -69,6 +69,9 @@ public sealed class OfficialClientsThroughGatewayTests(CommandCenterApp app) : I
         (usage.GetProperty("cost").GetDecimal(), usage.GetProperty("replies").GetProperty("completed").GetInt32()).ShouldBe((2 * CallCost, 2));
         var listed = await user.Client.GetFromJsonAsync<JsonElement>($"/api/traces?apiKeyId={keyId}", Ct);
         listed.GetProperty("total").GetInt32().ShouldBe(2);
+        // The key's budget was charged exactly what the traces record: its reservations settled to the real cost.
+        var budget = (await user.Client.GetFromJsonAsync<JsonElement>("/api/api-keys", Ct)).EnumerateArray().Single(k => k.GetProperty("id").GetString() == keyId);
+        budget.GetProperty("budgetRemaining").GetDecimal().ShouldBe(1m - 2 * CallCost);
     }
 
     [Fact]
