@@ -109,6 +109,7 @@ internal static class WebServicesExtensions
             ui => ui.UseExceptionHandler("/Error", createScopeForErrors: true).UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         // Routing after the status code pages, so that a re-executed request (a page's 404 becoming /not-found) is routed
         // again; without it the not-found page answered an empty 404.
+        Auth.AuthApi.UseUnusedIdentityEndpointsGone(app);
         app.UseRouting();
         app.UseCrossOriginApi();
         // Explicitly after the status code pages, so the API's 401 and 403 get a problem-details body too.

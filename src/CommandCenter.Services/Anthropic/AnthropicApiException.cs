@@ -8,4 +8,7 @@ public sealed class AnthropicApiException(int statusCode, string errorType, stri
     public string ErrorType { get; } = errorType;
     public string UpstreamMessage { get; } = upstreamMessage;
     public string? RequestId { get; } = requestId;
+
+    /// <summary>Anthropic's <c>retry-after</c>, when it said when to try again (a 429 or an overload).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -217,6 +217,14 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
             (int)response.StatusCode,
             error?.Type ?? "http_error",
             error?.Message ?? response.ReasonPhrase ?? "Request failed.",
-            requestId);
+            requestId)
+        {
+            RetryAfter = response.Headers.RetryAfter switch
+            {
+                { Delta: { } delta } => delta,
+                { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+                _ => null,
+            },
+        };
     }
 }

@@ -343,6 +343,7 @@ public sealed partial class ReplyService(
         var recorded = await recorder.RecordRefusalAsync(rows, e, error);
         return new StreamStartException(StreamStartFailure.Upstream, error)
         {
+            RetryAfter = e.RetryAfter,
             UpstreamStatus = e.StatusCode,
             UpstreamErrorType = e.ErrorType,
             TraceId = rows.Trace.Id,

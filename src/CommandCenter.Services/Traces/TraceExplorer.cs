@@ -40,7 +40,7 @@ public sealed record TraceFilter(
             return value;
         }
 
-        static (bool, DateOnly) Date(string text) => (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var d), d);
+        static (bool, DateOnly) Date(string text) => (ReportDates.TryParse(text, out var d), d);
         static (bool, decimal) Dollars(string text) =>
             (decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= 1_000_000m, d);
         static (bool, int) Whole(string text, int max) => (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max, n);
@@ -58,8 +58,8 @@ public sealed record TraceFilter(
             }
         }
 
-        var start = Read("from", from, Date, "The start date must be a date like 2026-11-01.");
-        var end = Read("to", to, Date, "The end date must be a date like 2026-11-30.");
+        var start = Read("from", from, Date, "The start date must be a date like 2026-11-01, no later than 9999-12-30.");
+        var end = Read("to", to, Date, "The end date must be a date like 2026-11-30, no later than 9999-12-30.");
         var least = Read("minCost", minCost, Dollars, "The minimum cost must be a number of dollars, 0 or more.");
         var most = Read("maxCost", maxCost, Dollars, "The maximum cost must be a number of dollars, 0 or more.");
         var pageNumber = Read("page", page, t => Whole(t, MaxPage), $"The page must be between 1 and {MaxPage}.");

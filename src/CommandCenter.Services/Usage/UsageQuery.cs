@@ -19,26 +19,26 @@ public sealed record UsageQuery(DateOnly From, DateOnly To, IReadOnlyList<UsageD
         var end = today;
         if (to is not null)
         {
-            if (DateOnly.TryParseExact(to, "yyyy-MM-dd", out var parsed))
+            if (ReportDates.TryParse(to, out var parsed))
             {
                 end = parsed;
             }
             else
             {
-                errors["to"] = ["The end date must be a date like 2026-11-30."];
+                errors["to"] = ["The end date must be a date like 2026-11-30, no later than 9999-12-30."];
             }
         }
 
         var start = end.DayNumber >= DefaultDays ? end.AddDays(-(DefaultDays - 1)) : DateOnly.MinValue;
         if (from is not null)
         {
-            if (DateOnly.TryParseExact(from, "yyyy-MM-dd", out var parsed))
+            if (ReportDates.TryParse(from, out var parsed))
             {
                 start = parsed;
             }
             else
             {
-                errors["from"] = ["The start date must be a date like 2026-11-01."];
+                errors["from"] = ["The start date must be a date like 2026-11-01, no later than 9999-12-30."];
             }
         }
 

@@ -59,6 +59,23 @@ internal static class AuthApi
             });
     }
 
+    private static readonly string[] Unused = ["/api/auth/confirmEmail", "/api/auth/resendConfirmationEmail", "/api/auth/forgotPassword", "/api/auth/resetPassword", "/api/auth/manage"];
+
+    /// <summary>
+    /// Identity maps more than the product uses (no mail, no two-factor, admins reset passwords): those paths answer as
+    /// paths that do not exist, before any authentication, at once and the same for every account.
+    /// </summary>
+    public static IApplicationBuilder UseUnusedIdentityEndpointsGone(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (Unused.Any(unused => context.Request.Path.StartsWithSegments(unused, StringComparison.OrdinalIgnoreCase)))
+        {
+            await ApiProblems.Error(StatusCodes.Status404NotFound, "Not found.").ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    });
+
     private static IEnumerable<(string Field, string? Value)> Credentials(object? argument) => argument switch
     {
         LoginRequest login => [("email", login.Email), ("password", login.Password), ("twoFactorCode", login.TwoFactorCode)],
@@ -72,8 +89,16 @@ internal static class AuthApi
         var account = app.MapGroup("/Account");
         account.MapPost("/Logout", async (ClaimsPrincipal user, [FromServices] SignInManager<ApplicationUser> signInManager, [FromForm] string? returnUrl) =>
         {
+            // A new security stamp ends this sign-in everywhere, a copy of its cookie included (checked every
+            // Auth__SessionRevalidationInterval), as a password reset does.
+            if (await signInManager.UserManager.GetUserAsync(user) is { } signedIn)
+            {
+                await signInManager.UserManager.UpdateSecurityStampAsync(signedIn);
+            }
+
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            var target = "/" + (returnUrl ?? "").TrimStart('/');
+            return TypedResults.LocalRedirect(Components.Account.IdentityRedirectManager.IsLocal(target) ? "~" + target : "~/");
         });
         return account;
     }

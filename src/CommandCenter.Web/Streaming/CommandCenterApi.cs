@@ -202,13 +202,20 @@ internal static class CommandCenterApi
             ["budget"] = e.Budget,
         }),
         StreamStartFailure.RateLimited => new WithRetryAfter(ApiProblems.Error(StatusCodes.Status429TooManyRequests, e.Message), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
-        _ => ApiProblems.Error(StatusCodes.Status500InternalServerError, e.Message, new Dictionary<string, object?>
-        {
-            ["upstreamStatus"] = e.UpstreamStatus,
-            ["upstreamErrorType"] = e.UpstreamErrorType,
-            ["taskTraceId"] = e.TraceId,
-        }),
+        // Anthropic's "slow down" keeps its family and its retry-after: a client waits and tries again instead of giving up.
+        StreamStartFailure.Upstream when e.UpstreamStatus is StatusCodes.Status429TooManyRequests =>
+            new WithRetryAfter(UpstreamProblem(StatusCodes.Status429TooManyRequests, e), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        StreamStartFailure.Upstream when e.UpstreamStatus is 529 or StatusCodes.Status503ServiceUnavailable =>
+            new WithRetryAfter(UpstreamProblem(StatusCodes.Status503ServiceUnavailable, e), e.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        _ => UpstreamProblem(StatusCodes.Status500InternalServerError, e),
     };
+
+    private static IResult UpstreamProblem(int status, StreamStartException e) => ApiProblems.Error(status, e.Message, new Dictionary<string, object?>
+    {
+        ["upstreamStatus"] = e.UpstreamStatus,
+        ["upstreamErrorType"] = e.UpstreamErrorType,
+        ["taskTraceId"] = e.TraceId,
+    });
 
     /// <summary>Adds <c>Retry-After</c> to another result.</summary>
     private sealed class WithRetryAfter(IResult inner, TimeSpan delay) : IResult

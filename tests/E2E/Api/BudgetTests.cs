@@ -144,7 +144,7 @@ public sealed class BudgetTests(BudgetApp app) : IClassFixture<BudgetApp>
 
         using var response = await user.SendAsync(agentId, "Hello", ct: Ct);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "Anthropic overloaded");
         var charge = await app.Database.SingleAsync("SELECT amount, settled FROM budget_charges WHERE \"subjectId\" = $1", user.Id);
         charge["settled"].ShouldBe(true);
         charge["amount"].ShouldBe(0m);

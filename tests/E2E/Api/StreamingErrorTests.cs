@@ -132,11 +132,12 @@ public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<Co
     }
 
     [Theory]
-    [InlineData(401, "authentication_error", "invalid x-api-key")]
-    [InlineData(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")]
-    [InlineData(500, "api_error", "Internal server error")]
-    [InlineData(529, "overloaded_error", "Overloaded")]
-    public async Task AnthropicRefusingTheCallIs500WithItsStatusAndErrorTypeAndAFailedTrace(int status, string errorType, string message)
+    [InlineData(401, "authentication_error", "invalid x-api-key", 500, null)]
+    [InlineData(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit", 429, 7)]
+    [InlineData(500, "api_error", "Internal server error", 500, null)]
+    [InlineData(529, "overloaded_error", "Overloaded", 503, 5)]
+    public async Task AnthropicRefusingTheCallKeepsItsStatusFamilyAndRetryAfterWithItsErrorTypeAndAFailedTrace(
+        int status, string errorType, string message, int answered, int? retryAfter)
     {
         var key = CommandCenterApp.NewApiKey();
         app.Fake.SetScenario(key, new FakeScenario { FailStatus = status, FailErrorType = errorType, FailMessage = message, RetryAfterSeconds = status == 429 ? 7 : null });
@@ -145,7 +146,9 @@ public sealed class StreamingErrorTests(CommandCenterApp app) : IClassFixture<Co
 
         using var response = await user.SendAsync(agentId, "refuse me", ct: Ct);
 
-        var body = await ErrorBodyAsync(response, HttpStatusCode.InternalServerError);
+        // "Slow down" stays a 429 with Anthropic's retry-after, an overload a 503; any other refusal is a 500.
+        var body = await ErrorBodyAsync(response, (HttpStatusCode)answered);
+        response.Headers.RetryAfter?.Delta.ShouldBe(retryAfter is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
         body.GetProperty("upstreamStatus").GetInt32().ShouldBe(status);
         body.GetProperty("upstreamErrorType").GetString().ShouldBe(errorType);
         body.GetProperty("error").GetString()!.ShouldContain(message);

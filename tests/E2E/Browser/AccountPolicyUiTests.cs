@@ -69,4 +69,53 @@ public sealed class DisabledSessionUiTests(BrowserFixture browser, QuickRevalida
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Login"));
         await Expect(ui.Composer).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task SigningOutEndsTheSignInEvenForACopyOfItsCookie()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync(chooseAgent: false);
+        using var _ = user;
+        await Expect(ui.Composer).ToBeVisibleAsync();
+        // Someone copied the cookie (a shared machine, a leaked header): it works until the owner signs out.
+        var copied = new System.Net.CookieContainer();
+        foreach (var cookie in await Context.CookiesAsync())
+        {
+            copied.Add(new System.Net.Cookie(cookie.Name, cookie.Value, cookie.Path, "127.0.0.1"));
+        }
+
+        using var thief = new HttpClient(new HttpClientHandler { CookieContainer = copied, AllowAutoRedirect = false }) { BaseAddress = App.BaseUrl };
+        (await thief.GetAsync("/settings", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+
+        await Page.GetByTestId("user-menu").ClickAsync();
+        await Page.GetByTestId("sign-out").ClickAsync();
+        await Expect(Page.GetByTestId("sign-in")).ToBeVisibleAsync();
+
+        var status = await Eventually.UntilAsync(
+            async () =>
+            {
+                using var settings = await thief.GetAsync("/settings", TestContext.Current.CancellationToken);
+                return settings.StatusCode;
+            },
+            status => status != System.Net.HttpStatusCode.OK,
+            TimeSpan.FromSeconds(15));
+        status.ShouldBe(System.Net.HttpStatusCode.Redirect, "to the sign-in page: the copied cookie ended with the sign-out");
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/x")]
+    [InlineData("//evil.example")]
+    [InlineData("/\\evil.example")]
+    [InlineData("javascript:alert(1)")]
+    public async Task ASignInWithAForeignReturnUrlLandsOnTheHomePage(string returnUrl)
+    {
+        using var user = await App.NewUserAsync();
+
+        await Page.GotoAsync("/Account/Login?ReturnUrl=" + Uri.EscapeDataString(returnUrl));
+        await Page.GetByLabel("Email").FillAsync(user.Email);
+        await Page.GetByLabel("Password").FillAsync(user.Password);
+        await Page.GetByTestId("sign-in").ClickAsync();
+
+        await Expect(Page.GetByTestId("user-menu")).ToBeVisibleAsync();
+        await Expect(Page).ToHaveURLAsync(App.BaseUrl.ToString());
+    }
 }

@@ -18,16 +18,21 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
 
     public void RedirectTo(string? uri)
     {
-        uri ??= "";
+        // Prevent open redirects: only a path of this site; anything else (another host, //host, /\host, a scheme such as
+        // javascript:) goes home. (The template made those base-relative, which throws for another host: a 500.)
+        navigationManager.NavigateTo(IsLocal(uri ??= "") ? uri : "/");
+    }
 
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
+    internal static bool IsLocal(string uri)
+    {
+        if (uri.Contains('\\') || uri.Any(char.IsControl))
         {
-            uri = navigationManager.ToBaseRelativePath(uri);
+            return false;
         }
 
-        navigationManager.NavigateTo(uri);
+        return uri.StartsWith('/')
+            ? !uri.StartsWith("//", StringComparison.Ordinal)
+            : uri.Length == 0 || (Uri.IsWellFormedUriString(uri, UriKind.Relative) && !uri.Contains(':'));
     }
 
     public void RedirectToWithStatus(string uri, string message, HttpContext context)
