@@ -100,7 +100,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
             if (worstCase > remaining)
             {
                 var shortfall = new BudgetShortfall(budget.Scope, budget.SubjectId, budget.MonthlyLimit, Math.Max(0, remaining), worstCase);
-                Telemetry.ReplyTelemetry.BudgetRefused(budget.Scope);
+                Telemetry.ReplyTelemetry.BudgetRefused(budget.Scope, agentId);
                 throw new StreamStartException(StreamStartFailure.BudgetExceeded, await DescribeAsync(db, shortfall, month, ct)) { Budget = shortfall };
             }
 

@@ -89,6 +89,7 @@ public sealed partial class DatabaseListener(
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
                     LogLost(logger, e);
+                    Lost?.Invoke();
                     await connection.DisposeAsync();
                     connection = await ReconnectAsync(ct);
                 }
@@ -114,6 +115,7 @@ public sealed partial class DatabaseListener(
                 }
 
                 LogListeningAgain(logger);
+                ListeningAgain?.Invoke();
                 return connection;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
@@ -122,6 +124,11 @@ public sealed partial class DatabaseListener(
             }
         }
     }
+
+    /// <summary>The listening connection was lost, and later found again: tests wait on these, not on log lines.</summary>
+    internal event Action? Lost;
+
+    internal event Action? ListeningAgain;
 
     public async Task StopAsync(CancellationToken ct)
     {

@@ -24,7 +24,11 @@ public sealed partial class ShortCache(ILogger<ShortCache> logger) : IDisposable
     {
         Evict(payload);
         LogEvicted(logger, payload);
+        Noticed?.Invoke(payload);
     }
+
+    /// <summary>An entry was evicted because another instance (or anyone, in the database) changed it: tests wait on this, not on a log line.</summary>
+    internal event Action<string>? Noticed;
 
     void IDatabaseNotifications.OnMissed()
     {

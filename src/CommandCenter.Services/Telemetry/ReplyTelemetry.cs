@@ -61,7 +61,8 @@ public static class ReplyTelemetry
         };
         if (reason is StreamStartException { Failure: StreamStartFailure.Upstream })
         {
-            UpstreamErrors.Add(1, new KeyValuePair<string, object?>("error.type", errorType));
+            UpstreamErrors.Add(1, new KeyValuePair<string, object?>("error.type", errorType),
+                new KeyValuePair<string, object?>("gen_ai.request.model", activity?.GetTagItem("gen_ai.request.model")));
         }
 
         activity?.SetTag("error.type", errorType);
@@ -69,7 +70,8 @@ public static class ReplyTelemetry
         activity?.Stop();
     }
 
-    internal static void BudgetRefused(string scope) => BudgetRefusals.Add(1, new KeyValuePair<string, object?>("commandcenter.budget.scope", scope));
+    internal static void BudgetRefused(string scope, string agentId) => BudgetRefusals.Add(1,
+        new KeyValuePair<string, object?>("commandcenter.budget.scope", scope), new KeyValuePair<string, object?>("commandcenter.agent_id", agentId));
 
     /// <summary>The reply ended and was recorded (or could not be): its usage, cost and outcome, once.</summary>
     internal static void Ended(Activity? activity, ReplyRows rows, ReplySnapshot end)
@@ -95,7 +97,7 @@ public static class ReplyTelemetry
         Cost.Add((double)rows.Trace.TotalCost, model, new KeyValuePair<string, object?>("commandcenter.agent_id", rows.Session.AgentId));
         if (end.Outcome == ReplyOutcome.Failed)
         {
-            UpstreamErrors.Add(1, new KeyValuePair<string, object?>("error.type", "stream_failed"));
+            UpstreamErrors.Add(1, new KeyValuePair<string, object?>("error.type", "stream_failed"), model);
         }
 
         if (activity is null)

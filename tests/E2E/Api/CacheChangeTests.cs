@@ -28,13 +28,14 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
             (await SseReader.ReadAllAsync(first, Ct)).Last().Type.ShouldBe("done");
         }
 
+        var evicted = other.EvictedAsync($"agent:{agentId}");
         await using (var connection = await app.Database.OpenAsync())
         await using (var deactivate = new NpgsqlCommand("UPDATE agents SET status = 'INACTIVE' WHERE id = $1", connection) { Parameters = { new() { Value = agentId } } })
         {
             await deactivate.ExecuteNonQueryAsync(Ct);
         }
 
-        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
+        await evicted;
         using var second = await SendAsync(client, agentId);
         second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await second.Content.ReadAsStringAsync(Ct)).ShouldContain("not active");
@@ -54,10 +55,11 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
         (await CostAsync(onOther, agentId)).ShouldBe(0.003m, "the other instance has cached the agent and the price");
 
         var agent = new { name = $"Renamed {Guid.NewGuid():N}", description = "Changed", model, systemPrompt = "Now be verbose.", maxTokens = 512, status = "ACTIVE" };
+        var agentEvicted = other.EvictedAsync($"agent:{agentId}");
+        var priceEvicted = other.EvictedAsync($"price:{model}");
         (await admin.PutAsJsonAsync($"/api/agents/{agentId}", agent, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 10m, cacheWrite5mPerMTok = 12.5m, cacheWrite1hPerMTok = 20m, cacheReadPerMTok = 1m, outputPerMTok = 20m }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
-        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
-        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry price:{model} evicted"), TimeSpan.FromSeconds(30));
+        await Task.WhenAll(agentEvicted, priceEvicted);
 
         (await CostAsync(onOther, agentId)).ShouldBe(0.03m);
         app.Fake.RequestsFor(user.ApiKey!)[^1].Body.ShouldContain("Now be verbose.");
@@ -78,9 +80,10 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
         (await client.GetAsync("/api/conversations", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         using var admin = await app.AdminAsync();
+        var evicted = other.EvictedAsync($"sign-in:{user.Id}");
         (await admin.PostAsync($"/api/users/{user.Id}/disable", null, Ct)).EnsureSuccessStatusCode();
 
-        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry sign-in:{user.Id} evicted"), TimeSpan.FromSeconds(30));
+        await evicted;
         (await client.GetAsync("/api/conversations", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
@@ -93,6 +96,7 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
         using var client = other.CreateClient(await other.LoginAsync(user.Email, user.Password));
 
         await using var connection = await app.Database.OpenAsync();
+        var listeningAgain = other.LostAndListeningAgainAsync();
         await using (var cut = new NpgsqlCommand(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
             connection) { Parameters = { new() { Value = DatabaseListener.ApplicationName } } })
@@ -101,20 +105,20 @@ public sealed class CacheChangeTests(CommandCenterApp app) : IClassFixture<Comma
             ((long)(await cut.ExecuteScalarAsync(Ct))!).ShouldBe(2);
         }
 
-        await other.Logs.WaitForAsync(l => l.Contains("Lost the connection that hears other instances"), TimeSpan.FromSeconds(30));
-        await other.Logs.WaitForAsync(l => l.Contains("Hearing other instances again"), TimeSpan.FromSeconds(30));
+        await listeningAgain;
         using (var first = await SendAsync(client, agentId))
         {
             first.StatusCode.ShouldBe(HttpStatusCode.OK);
             (await SseReader.ReadAllAsync(first, Ct)).Last().Type.ShouldBe("done");
         }
 
+        var evicted = other.EvictedAsync($"agent:{agentId}");
         await using (var deactivate = new NpgsqlCommand("UPDATE agents SET status = 'INACTIVE' WHERE id = $1", connection) { Parameters = { new() { Value = agentId } } })
         {
             await deactivate.ExecuteNonQueryAsync(Ct);
         }
 
-        await other.Logs.WaitForAsync(l => l.Contains($"Cache entry agent:{agentId} evicted"), TimeSpan.FromSeconds(30));
+        await evicted;
         using var second = await SendAsync(client, agentId);
         second.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }

@@ -120,10 +120,8 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         var light = await Page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
 
         await Page.GetByTestId("theme-toggle").ClickAsync();
-        for (var i = 0; i < 50 && !(await Context.CookiesAsync()).Any(c => c.Name == "cc-theme"); i++)
-        {
-            await Page.WaitForTimeoutAsync(100);
-        }
+        // The page's script writes the cookie as the toggle's click is handled.
+        await Page.WaitForFunctionAsync("() => document.cookie.split('; ').includes('cc-theme=dark')");
 
         await ui.GotoAsync("/settings");
         var dark = await Page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");

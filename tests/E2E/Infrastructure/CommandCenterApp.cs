@@ -98,18 +98,22 @@ public class CommandCenterApp : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The id of the user's first trace, once its start is stored (the app logs it).</summary>
+    /// <summary>The id of the user's first trace, once its start is stored.</summary>
     public async Task<string> TraceStartedAsync(string userId)
     {
-        var line = await Logs.WaitForAsync(l => l.Contains($" of user {userId} recorded as "), TimeSpan.FromSeconds(30));
-        return System.Text.RegularExpressions.Regex.Match(line, "Trace (\\w+) of user").Groups[1].Value;
+        var rows = await Eventually.UntilAsync(
+            () => Database.QueryAsync("SELECT id FROM task_trace WHERE \"ownerId\" = $1 ORDER BY \"createdAt\", id LIMIT 1", userId),
+            found => found.Count == 1, TimeSpan.FromSeconds(30));
+        return (string)rows.ShouldHaveSingleItem("no trace of the user was stored")["id"]!;
     }
 
-    /// <summary>The trace's row, once its end is stored (the app logs it).</summary>
+    /// <summary>The trace's row, once its end is stored.</summary>
     public async Task<Dictionary<string, object?>> TraceEndedAsync(string traceId)
     {
-        await Logs.WaitForAsync(l => System.Text.RegularExpressions.Regex.IsMatch(l, $"Trace {traceId} (completed|failed|cancelled):"), TimeSpan.FromSeconds(30));
-        return await Database.SingleAsync("SELECT * FROM task_trace WHERE id = $1", traceId);
+        var trace = await Eventually.UntilAsync(
+            () => Database.SingleAsync("SELECT * FROM task_trace WHERE id = $1", traceId), row => (string)row["status"]! != "running", TimeSpan.FromSeconds(30));
+        ((string)trace["status"]!).ShouldNotBe("running", "the trace's end was not stored");
+        return trace;
     }
 
     public HttpClient CreateClient(string? accessToken = null)
