@@ -30,6 +30,7 @@ public sealed partial class LiveReply
     private readonly Lock _gate = new();
     private readonly List<StreamEvent> _events = []; // event N is _events[N - 1]
     private readonly List<ChannelWriter<ReplyEvent>> _watchers = [];
+    private int _keepers; // pages that started or followed the reply and are still open, watching or not
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _unwatchedTimer;
@@ -176,9 +177,41 @@ public sealed partial class LiveReply
         {
             lock (_gate)
             {
-                if (_watchers.Remove(channel.Writer) && _watchers.Count == 0 && !_closed)
+                if (_watchers.Remove(channel.Writer))
                 {
-                    ArmUnwatchedTimer();
+                    ArmUnwatchedTimerIfNobodyLeft();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the reply going while the returned handle lives, watched or not: a page that started or followed it holds one
+    /// until the page itself closes, so looking at another conversation does not start the grace period.
+    /// </summary>
+    public IDisposable Keep()
+    {
+        lock (_gate)
+        {
+            _keepers++;
+            DisarmUnwatchedTimer();
+        }
+
+        return new Keeper(this);
+    }
+
+    private sealed class Keeper(LiveReply reply) : IDisposable
+    {
+        private LiveReply? _reply = reply;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _reply, null) is { } reply)
+            {
+                lock (reply._gate)
+                {
+                    reply._keepers--;
+                    reply.ArmUnwatchedTimerIfNobodyLeft();
                 }
             }
         }
@@ -208,7 +241,7 @@ public sealed partial class LiveReply
     {
         lock (_gate)
         {
-            if (generation != _unwatchedTimerGeneration || _unwatchedTimer is null || _watchers.Count > 0)
+            if (generation != _unwatchedTimerGeneration || _unwatchedTimer is null || _watchers.Count > 0 || _keepers > 0)
             {
                 return;
             }
@@ -515,6 +548,14 @@ public sealed partial class LiveReply
 
             _watchers.Clear();
             DisarmUnwatchedTimer();
+        }
+    }
+
+    private void ArmUnwatchedTimerIfNobodyLeft()
+    {
+        if (_watchers.Count == 0 && _keepers == 0 && !_closed)
+        {
+            ArmUnwatchedTimer();
         }
     }
 

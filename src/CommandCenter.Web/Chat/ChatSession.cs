@@ -41,6 +41,9 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     // The reply followed here, and the switch that stops following it (the reply itself goes on).
     private LiveReply? watched;
     private CancellationTokenSource? watching;
+    // Every reply this page started or followed, kept going until it ends or the page closes: looking at another
+    // conversation is not leaving (the grace period is for replies nobody has open).
+    private readonly List<IDisposable> kept = [];
     // What the replies of questions edited away cost: paid for, no longer shown.
     private decimal hiddenCost;
     // Moves with each conversation opened or cleared: a slower load of an earlier one is dropped.
@@ -159,6 +162,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
 
         Detach();
+        KeepWhileOpen(live);
         return FollowAsync(live, last, watching = new CancellationTokenSource());
     }
 
@@ -376,6 +380,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             return ReplyOutcome.Ended;
         }
 
+        KeepWhileOpen(live);
         _ = CountWhenEndedAsync(live);
         return sending.IsCancellationRequested ? ReplyOutcome.Detached : await FollowAsync(live, reply, sending);
     }
@@ -537,6 +542,34 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     }
 
     /// <summary>Stops showing the followed reply; it goes on, and the conversation shows it when opened again.</summary>
+    private void KeepWhileOpen(LiveReply live)
+    {
+        var keeper = live.Keep();
+        lock (kept)
+        {
+            if (disposed)
+            {
+                keeper.Dispose();
+                return;
+            }
+
+            kept.Add(keeper);
+        }
+
+        // Released as the reply ends, so a long-open page holds no finished reply's events.
+        _ = live.Finished.ContinueWith(_ => Release(keeper), TaskScheduler.Default);
+    }
+
+    private void Release(IDisposable keeper)
+    {
+        lock (kept)
+        {
+            kept.Remove(keeper);
+        }
+
+        keeper.Dispose();
+    }
+
     private void Detach()
     {
         watching?.Cancel();
@@ -557,7 +590,19 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
 
     public void Dispose()
     {
-        disposed = true;
+        IDisposable[] released;
+        lock (kept)
+        {
+            disposed = true;
+            released = [.. kept];
+            kept.Clear();
+        }
+
         Detach();
+        foreach (var keeper in released)
+        {
+            // The page is closed: from here the grace period decides, as for any reply nobody watches.
+            keeper.Dispose();
+        }
     }
 }

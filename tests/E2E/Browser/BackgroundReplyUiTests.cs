@@ -146,9 +146,38 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
     }
 }
 
-/// <summary>With a one-second grace period: closing every tab lets it run out.</summary>
+/// <summary>With a one-second grace period: an open page keeps its reply going, whatever it shows; closing every tab lets the grace run out.</summary>
 public sealed class UnwatchedReplyUiTests(BrowserFixture browser, ShortGraceApp app) : BrowserTest(browser, app), IClassFixture<ShortGraceApp>
 {
+    [Fact]
+    public async Task LookingAtAnotherConversationForLongerThanTheGraceLeavesTheReplyToFinish()
+    {
+        var release = new TaskCompletionSource();
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario
+        {
+            Chunks = ["First ", "part, ", "then ", "the rest."], HoldAfterChunks = 2, HoldUntil = release.Task, Usage = new FakeUsage(30, 8),
+        });
+        using var _ = user;
+
+        await ui.SendAsync("Tell me everything");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("First part,");
+        await Page.GetByTestId("new-conversation").ClickAsync();
+        await Expect(ui.Replies).ToHaveCountAsync(0);
+
+        // Showing that nothing stops the reply takes a while: three times the grace, with the page on another conversation.
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        var upstream = App.Fake.RequestsFor(user.ApiKey!).ShouldHaveSingleItem();
+        upstream.Ended.IsCompleted.ShouldBeFalse("the call to Anthropic is still open");
+        await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToBeVisibleAsync();
+
+        release.SetResult();
+        await Expect(ui.Conversations.First.GetByTestId("conversation-live")).ToHaveCountAsync(0);
+        await ui.Conversations.First.Locator("button").First.ClickAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("First part, then the rest.");
+        await Expect(ui.LastReply).ToHaveAttributeAsync("data-state", "complete");
+        upstream.ClientAborted.ShouldBeFalse();
+    }
+
     [Fact]
     public async Task ClosingEveryTabLetsTheGracePeriodRunOutAndTheReplyIsStopped()
     {

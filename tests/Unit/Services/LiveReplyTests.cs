@@ -51,6 +51,15 @@ public sealed class LiveReplyTests : IAsyncDisposable
         await SendAsync("message_stop", """{"type":"message_stop"}""");
     }
 
+    /// <summary>Waits until the reply has read its upstream as far as event <paramref name="count"/> (or has ended).</summary>
+    private static async Task EventsReadAsync(LiveReply reply, long count)
+    {
+        while (reply.LastEventId < count && !reply.IsFinished)
+        {
+            await Task.Delay(1, Ct);
+        }
+    }
+
     /// <summary>Reads a watcher's events in the background, so the test can look at what arrived so far.</summary>
     private sealed class Watcher
     {
@@ -249,6 +258,38 @@ public sealed class LiveReplyTests : IAsyncDisposable
         end.Outcome.ShouldBe(ReplyOutcome.Cancelled);
         end.Error.ShouldBe("Stopped: nobody watched the reply for 30 s.");
         end.Text.ShouldBe("still here");
+    }
+
+    [Fact]
+    public async Task AKeptReplyOutlivesTheGraceUnwatchedAndTheGraceStartsOnlyWhenTheLastKeeperLetsGo()
+    {
+        var reply = await StartAsync();
+        var run = reply.RunAsync(Ct);
+        var page = reply.Keep();
+        var otherTab = reply.Keep();
+
+        // Kept by two open pages, watched by neither: the reply goes on well past the grace.
+        _clock.Advance(Grace * 3);
+        await TextAsync("written while you looked elsewhere");
+        await EventsReadAsync(reply, 2);
+        reply.IsFinished.ShouldBeFalse();
+
+        page.Dispose();
+        page.Dispose(); // once is what counts
+        _clock.Advance(Grace * 3);
+        await TextAsync(", and more");
+        await EventsReadAsync(reply, 3);
+        reply.IsFinished.ShouldBeFalse("the other tab still keeps it");
+
+        otherTab.Dispose();
+        _clock.Advance(Grace - TimeSpan.FromSeconds(1));
+        reply.IsFinished.ShouldBeFalse();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await run;
+
+        var end = _recorder.Settled.ShouldHaveSingleItem();
+        end.Outcome.ShouldBe(ReplyOutcome.Cancelled);
+        end.Text.ShouldBe("written while you looked elsewhere, and more");
     }
 
     [Fact]
