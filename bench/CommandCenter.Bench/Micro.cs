@@ -39,6 +39,9 @@ public class MicroBenchmarks
     {
         Id = 1, Model = "claude-sonnet-4-6", InputPerMTok = 3m, CacheWrite5mPerMTok = 3.75m, CacheWrite1hPerMTok = 6m, CacheReadPerMTok = 0.3m, OutputPerMTok = 15m,
     };
+    private readonly LiveReplies _registry = new(
+        Microsoft.Extensions.Options.Options.Create(new StreamingOptions()), Microsoft.Extensions.Options.Options.Create(new ShutdownOptions()), TimeProvider.System,
+        NullLogger<LiveReplies>.Instance);
     private readonly MarkdownRenderer _markdown = new();
     private string _reply = "";
     private IncrementalMarkdown _growing = null!;
@@ -68,8 +71,9 @@ public class MicroBenchmarks
         var rows = ReplyRows.Create("user", new Agent { Id = "agent", Name = "Bench", Model = _price.Model }, _price,
             new Conversation { Id = "conversation", OwnerId = "user", AgentId = "agent", Title = "Bench" }, true, 0, "Bench",
             new ConversationHistory.Prompt(null, [], 0, 0), 1, DateTimeOffset.UtcNow);
-        var reply = new LiveReply(rows, new MetaEvent("conversation", rows.Trace.Id, rows.Reply!.Id, 0), upstream, started, Task.CompletedTask,
-            NoDatabase.Instance, TimeProvider.System, TimeSpan.FromMinutes(1), 0, null, NullLogger.Instance);
+        var plan = new ReplyPlan("sk-bench", new WireRequest(_price.Model, 1_000, null, []), rows, worstCase: 0m);
+        var reply = new LiveReply(plan, new MetaEvent("conversation", rows.Trace.Id, rows.Reply!.Id, 0), NoCalls.Instance, upstream, started, 0,
+            _registry.Reserve("user", null, maxLivePerOwner: 1), NoDatabase.Instance, TimeProvider.System, TimeSpan.FromMinutes(1), NullLogger.Instance);
         var http = new DefaultHttpContext();
         http.Response.Body = Stream.Null;
         var writing = new ServerSentEventsStreamResult(reply.WatchAsync(), TimeSpan.FromMinutes(1)).ExecuteAsync(http);
@@ -91,9 +95,23 @@ public class MicroBenchmarks
     [Benchmark]
     public string RenderOneUpdateOfA4000TokenReply() => _growing.Render(_updates[++_update % 2], complete: false);
 
+    private sealed class NoCalls : IReplyUpstream
+    {
+        public static readonly NoCalls Instance = new();
+
+        public int MaxContinuations => 0;
+
+        public Task<AnthropicStream> ContinueAsync(WireMessage turn, CancellationToken ct) => throw new InvalidOperationException("No server tools, no pause.");
+
+        public Task<int> CountOutputAsync(string traceId, string partialReply, TokenUsage reported, bool continuation, CancellationToken ct) =>
+            Task.FromResult(reported.OutputTokens);
+    }
+
     private sealed class NoDatabase : IReplyRecorder
     {
         public static readonly NoDatabase Instance = new();
+
+        public Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct) => Task.CompletedTask;
 
         public Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct) =>
             Task.FromResult(new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, 0m, 0m, rows.Session.ModelUsed, end.StopReason));

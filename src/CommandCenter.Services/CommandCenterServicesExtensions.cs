@@ -76,6 +76,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<LiveReplies>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveReplies>());
         services.AddSingleton<ReplyService>();
+        services.AddSingleton<MessagePathWarmUp>();
         services.AddSingleton<Gateway.GatewayService>();
         services.AddSingleton<ReplyRelay>();
         services.AddSingleton<IDatabaseNotifications>(sp => sp.GetRequiredService<ReplyRelay>());

@@ -150,7 +150,7 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         var siblings = history.Where(m => m.Role == MessageRole.Assistant && LastTurn.AnswersLast(m, question)).ToList();
         if (siblings.Any(m => m.Status == MessageStatus.Streaming))
         {
-            throw Streaming.ReplyService.ConversationBusy();
+            throw Streaming.StreamStartException.ConversationBusy();
         }
 
         foreach (var sibling in siblings)

@@ -24,7 +24,7 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
         var replies = question is null ? [] : current.Where(m => m.Position > question.Position).ToList();
         if (replies.Any(m => m.Status == MessageStatus.Streaming))
         {
-            throw ReplyService.ConversationBusy();
+            throw StreamStartException.ConversationBusy();
         }
 
         var before = question is null ? [] : current.Where(m => m.Position < question.Position).ToList();

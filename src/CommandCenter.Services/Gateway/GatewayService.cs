@@ -102,7 +102,7 @@ public sealed partial class GatewayService(
             var counter = new OutputTokenCounter(
                 (text, token) => anthropic.CountTokensAsync(plan.ApiKey, GatewayBody.CountRequestWith(plan.Body, text), token), logger);
             return new GatewayCall(upstream, GatewayBody.Streams(plan.Body) && upstream.IsSuccessStatusCode, rows, recorder, anthropic, counter,
-                () => live.Release(reservation), live.RecordingAbandoned, clock, started, logger);
+                reservation.Dispose, live.RecordingAbandoned, clock, started, logger);
         }
         catch
         {
@@ -111,7 +111,7 @@ public sealed partial class GatewayService(
                 await recorder.ReleaseChargesAsync(rows);
             }
 
-            live.Release(reservation);
+            reservation.Dispose();
             throw;
         }
     }

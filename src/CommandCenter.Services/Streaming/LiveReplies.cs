@@ -43,7 +43,7 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     /// <summary>
     /// Claims, before Anthropic is called, one of the owner's <paramref name="maxLivePerOwner"/> live replies and the
     /// conversation (when it exists already), so that neither a burst nor two tabs at once can overshoot.
-    /// Given back by <see cref="Release"/>, or when the reply <see cref="Run"/> was given ends.
+    /// Disposed, it is given back (<see cref="Release"/>): by the starter when the reply never runs, else by the reply as it ends.
     /// </summary>
     /// <exception cref="StreamStartException">Too many live replies, or the conversation is answering already.</exception>
     internal Reservation Reserve(string ownerId, string? conversationId, int maxLivePerOwner)
@@ -59,10 +59,10 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
                 };
             }
 
-            var reservation = new Reservation(ownerId, conversationId);
+            var reservation = new Reservation(this, ownerId, conversationId);
             if (conversationId is not null && !_answering.TryAdd(conversationId, reservation))
             {
-                throw ReplyService.ConversationBusy();
+                throw StreamStartException.ConversationBusy();
             }
 
             _liveByOwner[ownerId] = live + 1;
@@ -71,7 +71,7 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
         }
     }
 
-    /// <summary>Gives back a reservation: its reply never started, or is ending. Once only, however often called.</summary>
+    /// <summary>Gives back a reservation (<see cref="Reservation.Dispose"/>): its reply never started, or is ending. Once only, however often called.</summary>
     internal void Release(Reservation reservation)
     {
         lock (_reserving)
@@ -122,9 +122,10 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
     /// <summary>Cancelled when the server stops waiting for the database to record replies.</summary>
     internal CancellationToken RecordingAbandoned => _abandonRecording.Token;
 
-    /// <summary>Takes the reply over and runs it to its end, when its reservation is given back.</summary>
-    internal void Run(LiveReply reply, Reservation reservation)
+    /// <summary>Runs the reply to its end, findable by its message id until the grace period after that.</summary>
+    internal void Run(LiveReply reply)
     {
+        var reservation = reply.Reservation;
         ReplyStop? stop;
         lock (_reserving)
         {
@@ -139,23 +140,19 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
         }
 
         _byMessage[reply.MessageId] = reply;
-        // Given back before the reply's last events reach anyone, so that a client may send again the moment it hears "done".
-        reply.Ending = () => Release(reservation);
-        _ = RunAsync(reply, reservation);
+        _ = RunAsync(reply);
         if (stop is { } reason)
         {
             reply.Stop(reason);
         }
     }
 
-    private async Task RunAsync(LiveReply reply, Reservation reservation)
+    private async Task RunAsync(LiveReply reply)
     {
         // Off the caller's thread: the request or circuit that started the reply does not run it.
         await Task.Yield();
         _ = AnnounceWhenStoredAsync(reply);
-        reply.Track();
         await reply.RunAsync(_abandonRecording.Token);
-        Release(reservation);
         Announce(reply.OwnerId);
 
         // Kept a while for clients that come back for the end; the Task.Delay is cancelled only by shutdown.

@@ -8,6 +8,10 @@ namespace CommandCenter.Services.Streaming;
 /// <summary>What a <see cref="LiveReply"/> needs recorded; the seam its lifecycle is tested through.</summary>
 internal interface IReplyRecorder
 {
+    /// <summary>Inserts the reply's rows as Anthropic began it; retries as <see cref="SettleAsync"/> does.</summary>
+    /// <exception cref="StreamStartException">The conversation is gone or busy, or the database refused the rows.</exception>
+    Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct);
+
     /// <summary>Returns once the end is stored; retries until then or until <paramref name="ct"/> gives up.</summary>
     /// <exception cref="ReplyNotRecordedException">The database refused the write for good.</exception>
     Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct);
@@ -55,6 +59,8 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             throw failure;
         }
     }
+
+    Task IReplyRecorder.RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct) => RecordStartAsync(rows, snapshot, ct);
 
     // The caller is waiting for the refusal; the database gets this long to record it.
     private static readonly TimeSpan RefusalWriteTimeout = TimeSpan.FromSeconds(10);
@@ -168,7 +174,7 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
             }
 
             // The unique (conversation, position) index: another instance started a message in this conversation at the same moment.
-            throw ReplyService.ConversationBusy();
+            throw StreamStartException.ConversationBusy();
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } || e is DbUpdateConcurrencyException)
         {

@@ -59,7 +59,7 @@ public sealed partial class ReplyService(
         }
         catch
         {
-            live.Release(reservation);
+            reservation.Dispose();
             throw;
         }
     }
@@ -67,7 +67,7 @@ public sealed partial class ReplyService(
     private async Task<LiveReply> StartReservedAsync(string userId, SendMessageRequest request, IntegrationKeyIdentity? viaKey, Reservation reservation, CancellationToken ct)
     {
         var startTimestamp = clock.GetTimestamp();
-        Plan plan;
+        ReplyPlan plan;
         try
         {
             plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
@@ -95,19 +95,20 @@ public sealed partial class ReplyService(
         }
     }
 
-    /// <summary>Opens the Anthropic call and, once it has begun, hands the reply to the registry.</summary>
+    /// <summary>Opens the Anthropic call and, once it has begun, hands the reply to the registry, which runs it.</summary>
     private async Task<LiveReply> OpenAsync(
-        string userId, IntegrationKeyIdentity? viaKey, Plan plan, Reservation reservation, long startTimestamp, System.Diagnostics.Activity? activity)
+        string userId, IntegrationKeyIdentity? viaKey, ReplyPlan plan, Reservation reservation, long startTimestamp, System.Diagnostics.Activity? activity)
     {
         // Counted only now, so that refusals (no key, unknown agent, a budget, the database away) do not use up the allowance.
         limits.TakeMessage(userId, viaKey);
         var rows = plan.Rows;
         LogStarted(logger, rows.Trace.Id, rows.Trace.MasterAgentId, rows.Session.ModelUsed, rows.Session.HistoryMessagesSent);
+        var calls = new ReplyUpstream(anthropic, plan.ApiKey, plan.Request, anthropicOptions.Value.MaxContinuations, replyLogger);
         AnthropicStream upstream;
         MessageStarted started;
         try
         {
-            upstream = await anthropic.OpenStreamAsync(plan.ApiKey, plan.Request, CancellationToken.None);
+            upstream = await calls.OpenAsync(CancellationToken.None);
         }
         catch (AnthropicApiException e)
         {
@@ -124,29 +125,15 @@ public sealed partial class ReplyService(
             throw await RecordRefusalAsync(rows, e);
         }
 
-        // The reply runs at once; its start is written meanwhile, and its end is recorded only after the start has landed.
-        // (On the thread pool: EF's change tracking and command building would otherwise run here, before the caller hears anything.)
-        var running = new ReplySnapshot(ReplyOutcome.Running, default(TokenUsage).Apply(started.Usage))
-        {
-            UpstreamRequestId = upstream.RequestId,
-            UpstreamMessageId = started.MessageId,
-        };
         // The reply outlives this request or circuit: nothing of their context (scopes, activities) flows into it.
         using (ExecutionContext.SuppressFlow())
         {
-            var startWrite = Task.Run(() => recorder.RecordStartAsync(rows, running, live.RecordingAbandoned));
             var meta = new MetaEvent(rows.Conversation!.Id, rows.Trace.Id, rows.Reply!.Id, rows.Session.HistoryMessagesTrimmed) { QuestionId = rows.Question!.Id };
-            var outputCounter = OutputTokenCounter.For(anthropic, plan.ApiKey, plan.Request, replyLogger);
-            var reply = new LiveReply(rows, meta, upstream, started, startWrite, recorder, clock, streaming.Value.UnwatchedGrace, startTimestamp, outputCounter, replyLogger)
+            var reply = new LiveReply(plan, meta, calls, upstream, started, startTimestamp, reservation, recorder, clock, streaming.Value.UnwatchedGrace, replyLogger)
             {
                 Activity = activity,
-                Thinking = plan.Request.ThinkingShown,
-                // Only server tools pause a turn; the continuation repeats the request with the turn so far after it.
-                Continuation = plan.Request.Tools is null ? null : new ReplyContinuation(
-                    (turn, ct) => anthropic.OpenStreamAsync(plan.ApiKey, plan.Request with { Messages = [.. plan.Request.Messages, turn] }, ct),
-                    anthropicOptions.Value.MaxContinuations),
             };
-            live.Run(reply, reservation);
+            live.Run(reply);
             return reply;
         }
     }
@@ -184,75 +171,7 @@ public sealed partial class ReplyService(
         return await StartAsync(userId, new SendMessageRequest(agentId, conversationId, text) { Replaces = messageId }, viaKey, ct);
     }
 
-    /// <summary>
-    /// Runs the message path once without a user or an upstream, so that the first real message after start does not pay
-    /// for compiling it: the reads (for ids that do not exist), then a canned reply through the Anthropic stream reader
-    /// and a <see cref="LiveReply"/>, recorded nowhere. Returns that reply's events, for the caller to format as SSE.
-    /// </summary>
-    public async Task<IReadOnlyList<ReplyEvent>> WarmUpAsync(CancellationToken ct)
-    {
-        const string nobody = "warm-up";
-        InvalidInputException.ErrorsOf(new SendMessageRequest(nobody, nobody, nobody));
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            await keys.RevealAsync(db, nobody, clock.GetUtcNow(), ct);
-            await agents.FindForReplyAsync(db, nobody, ct);
-            await models.FindAsync(db, nobody, ct);
-            await prices.FindCurrentAsync(db, nobody, ct);
-            await db.Conversations.AsNoTracking().SingleOrDefaultAsync(c => c.Id == nobody && c.OwnerId == nobody, ct);
-            await db.Messages.AsNoTracking().Where(m => m.ConversationId == nobody).OrderBy(m => m.Position).ToListAsync(ct);
-        }
-
-        var body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(
-            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_warm\",\"model\":\"warm-up\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n" +
-            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"warm\"}}\n\n" +
-            "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":1}}\n\n" +
-            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
-        var upstream = new AnthropicStream(new HttpResponseMessage(System.Net.HttpStatusCode.OK), body, TimeSpan.FromMinutes(1), clock);
-        var started = await upstream.ReadStartAsync();
-        var price = new ModelPrice { Model = nobody, InputPerMTok = 1m, OutputPerMTok = 1m };
-        var rows = ReplyRows.Create(nobody, new Agent { Id = nobody, Name = nobody, Model = nobody }, price,
-            new Conversation { Id = nobody, OwnerId = nobody, AgentId = nobody, Title = nobody }, isNewConversation: true, 0, nobody,
-            new ConversationHistory.Prompt(null, [], 0, 0), instance.Key, clock.GetUtcNow());
-        var reply = new LiveReply(rows, new MetaEvent(nobody, nobody, nobody, 0), upstream, started, Task.CompletedTask,
-            NothingRecorded.Instance, clock, TimeSpan.FromMinutes(1), clock.GetTimestamp(), null, replyLogger);
-        var watching = reply.WatchAsync(0, ct);
-        await reply.RunAsync(ct);
-        var events = new List<ReplyEvent>();
-        await foreach (var e in watching)
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
-
-    /// <summary>The warm-up's reply is recorded nowhere.</summary>
-    private sealed class NothingRecorded : IReplyRecorder
-    {
-        public static readonly NothingRecorded Instance = new();
-
-        public Task<CostEvent> SettleAsync(ReplyRows rows, ReplySnapshot end, CancellationToken ct)
-        {
-            var cost = CostCalculator.Compute(end.Usage, rows.Price);
-            return Task.FromResult(new CostEvent(end.Usage.InputTokens, end.Usage.OutputTokens, 0, 0, cost.TotalCost, cost.CacheSavings, rows.Session.ModelUsed, end.StopReason));
-        }
-
-        public Task ContinueAsync(ReplyRows rows, ReplySnapshot paused, CancellationToken ct) => Task.CompletedTask;
-    }
-
-    /// <summary>The call to make and the rows it will write, from the caller's key, the agent, its price and the conversation.</summary>
-    /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
-    private sealed class Plan(string apiKey, WireRequest request, ReplyRows rows, decimal worstCase)
-    {
-        public string ApiKey { get; } = apiKey;
-        /// <summary>The most this request can cost, which budgets reserve.</summary>
-        public decimal WorstCase { get; } = worstCase;
-        public WireRequest Request { get; } = request;
-        public ReplyRows Rows { get; } = rows;
-    }
-
-    private async Task<Plan> PlanAsync(string userId, SendMessageRequest request, string? apiKeyId, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReplyPlan> PlanAsync(string userId, SendMessageRequest request, string? apiKeyId, DateTimeOffset now, CancellationToken ct)
     {
         var text = request.Message!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -298,7 +217,7 @@ public sealed partial class ReplyService(
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
             instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn);
-        return new Plan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
+        return new ReplyPlan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
                 agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
     }
@@ -350,9 +269,6 @@ public sealed partial class ReplyService(
             StoredReply = recorded && rows.Conversation is { } conversation ? (conversation.Id, rows.Reply!.Id) : null,
         };
     }
-
-    internal static StreamStartException ConversationBusy() =>
-        new(StreamStartFailure.ConversationBusy, "This conversation is already answering another message; wait for it to finish.");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
     private static partial void LogStarted(ILogger logger, string traceId, string agentId, string model, int historyMessages);

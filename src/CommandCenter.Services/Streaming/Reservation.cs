@@ -1,7 +1,10 @@
 namespace CommandCenter.Services.Streaming;
 
-/// <summary>A claim on one live reply of a user, and on its conversation, from before Anthropic is called until the reply ends.</summary>
-internal sealed class Reservation(string ownerId, string? conversationId)
+/// <summary>
+/// A claim on one live reply of a user, and on its conversation, from before Anthropic is called until the reply ends;
+/// disposing it gives it back to <see cref="LiveReplies"/>, once however often it is disposed.
+/// </summary>
+internal sealed class Reservation(LiveReplies registry, string ownerId, string? conversationId) : IDisposable
 {
     public string OwnerId { get; } = ownerId;
     public string? ConversationId { get; set; } = conversationId;
@@ -11,4 +14,6 @@ internal sealed class Reservation(string ownerId, string? conversationId)
     public ReplyStop? StopOnStart { get; set; }
 
     public bool Released { get; set; }
+
+    public void Dispose() => registry.Release(this);
 }

@@ -3,17 +3,17 @@ using CommandCenter.Services.Streaming;
 namespace CommandCenter.Web.Streaming;
 
 /// <summary>
-/// Before the server takes requests, one message's path is run through (its reads, the stream reader, a live reply and
+/// Before the server takes requests, one message's path is run through (its reads, the stream and reply readers, a broadcast and
 /// the SSE writer), so that the first message after a start or deploy answers about as fast as the next ones.
 /// </summary>
-internal sealed partial class WarmUp(ReplyService replies, ILogger<WarmUp> logger) : IHostedService
+internal sealed partial class WarmUp(MessagePathWarmUp messagePath, ILogger<WarmUp> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            var events = await replies.WarmUpAsync(ct);
+            var events = await messagePath.RunAsync(ct);
             var http = new DefaultHttpContext();
             http.Response.Body = Stream.Null;
             await new ServerSentEventsStreamResult(events.ToAsyncEnumerable(), TimeSpan.FromMinutes(1)).ExecuteAsync(http);

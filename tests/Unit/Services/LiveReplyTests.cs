@@ -7,6 +7,7 @@ using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Pricing;
 using CommandCenter.Services.Streaming;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CommandCenter.Unit.Services;
@@ -21,6 +22,10 @@ public sealed class LiveReplyTests : IAsyncDisposable
     private readonly Pipe _wire = new();
     private readonly FakeTimeProvider _clock = new();
     private readonly ScriptedRecorder _recorder = new();
+    private readonly LiveReplies _registry;
+
+    public LiveReplyTests() =>
+        _registry = new LiveReplies(Options.Create(new StreamingOptions()), Options.Create(new ShutdownOptions()), _clock, NullLogger<LiveReplies>.Instance);
 
     private async Task<LiveReply> StartAsync(Task? startRecorded = null, int inputTokens = 45, TimeSpan? idleTimeout = null)
     {
@@ -33,7 +38,10 @@ public sealed class LiveReplyTests : IAsyncDisposable
             new Conversation { Id = "conversation-1", OwnerId = "user-1", AgentId = "agent-1", Title = "Hi" }, isNewConversation: true, position: 0,
             "Hi", new ConversationHistory.Prompt(null, [], 0, 0), instanceKey: 1, _clock.GetUtcNow());
         var meta = new MetaEvent(rows.Conversation!.Id, rows.Trace.Id, rows.Reply!.Id, 0);
-        return new LiveReply(rows, meta, upstream, started, startRecorded ?? Task.CompletedTask, _recorder, _clock, Grace, _clock.GetTimestamp(), null, NullLogger.Instance);
+        _recorder.StartWrite = startRecorded ?? Task.CompletedTask;
+        var plan = new ReplyPlan("sk-test", new WireRequest("claude-sonnet-4-5", 100, null, []), rows, worstCase: 0m);
+        var reservation = _registry.Reserve("user-1", null, maxLivePerOwner: 10);
+        return new LiveReply(plan, meta, new NoCalls(), upstream, started, _clock.GetTimestamp(), reservation, _recorder, _clock, Grace, NullLogger.Instance);
     }
 
     private async Task SendAsync(string type, string json)
@@ -339,9 +347,24 @@ public sealed class LiveReplyTests : IAsyncDisposable
         await _wire.Writer.CompleteAsync();
     }
 
-    /// <summary>Records what it is asked to settle; can hold the write, as a slow database would.</summary>
+    /// <summary>A call that cannot pause, and whose cut-off output is what Anthropic reported.</summary>
+    private sealed class NoCalls : IReplyUpstream
+    {
+        public int MaxContinuations => 0;
+
+        public Task<AnthropicStream> ContinueAsync(WireMessage turn, CancellationToken ct) => throw new InvalidOperationException("No server tools, no pause.");
+
+        public Task<int> CountOutputAsync(string traceId, string partialReply, TokenUsage reported, bool continuation, CancellationToken ct) =>
+            Task.FromResult(reported.OutputTokens);
+    }
+
+    /// <summary>Records what it is asked to settle; the start write is what the test says; can hold the end's write, as a slow database would.</summary>
     private sealed class ScriptedRecorder : IReplyRecorder
     {
+        public Task StartWrite { get; set; } = Task.CompletedTask;
+
+        public Task RecordStartAsync(ReplyRows rows, ReplySnapshot snapshot, CancellationToken ct) => StartWrite;
+
         private readonly TaskCompletionSource _settleCalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource? _hold;
 
