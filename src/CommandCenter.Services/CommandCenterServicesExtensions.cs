@@ -79,6 +79,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<MessagePathWarmUp>();
         services.AddSingleton<Gateway.GatewayService>();
         services.AddSingleton<ReplyRelay>();
+        services.AddSingleton<WatchedReplies>();
         services.AddSingleton<IDatabaseNotifications>(sp => sp.GetRequiredService<ReplyRelay>());
         services.AddSingleton<UserAccounts>();
 

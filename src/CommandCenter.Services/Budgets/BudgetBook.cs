@@ -3,7 +3,6 @@ using System.Globalization;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Pricing;
-using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Traces;
 using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +20,12 @@ public sealed record BudgetView(
 
 /// <summary>Why a message was refused: the first budget that cannot cover its worst case.</summary>
 public sealed record BudgetShortfall(string Scope, string SubjectId, decimal MonthlyLimit, decimal Remaining, decimal WorstCase);
+
+/// <summary>A budget cannot cover a request's worst case; nothing was written. The message names the budget and the month's spend.</summary>
+public sealed class BudgetExceededException(BudgetShortfall shortfall, string message) : Exception(message)
+{
+    public BudgetShortfall Shortfall { get; } = shortfall;
+}
 
 /// <summary>
 /// Monthly budgets per user, per agent and per integration key. Before Anthropic is called, a reply reserves its worst case on every budget
@@ -73,7 +78,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
     /// Claims <paramref name="worstCase"/> on every budget over this reply, or none: returns the charges written (none
     /// when no budget applies, without touching the database beyond the cache).
     /// </summary>
-    /// <exception cref="StreamStartException"><see cref="StreamStartFailure.BudgetExceeded"/>: a budget cannot cover it; nothing was written.</exception>
+    /// <exception cref="BudgetExceededException">A budget cannot cover it; nothing was written.</exception>
     internal async Task<IReadOnlyList<BudgetCharge>> ReserveAsync(
         string traceId, string userId, string agentId, string? integrationKeyId, decimal worstCase, DateTimeOffset now, CancellationToken ct)
     {
@@ -101,7 +106,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
             {
                 var shortfall = new BudgetShortfall(budget.Scope, budget.SubjectId, budget.MonthlyLimit, Math.Max(0, remaining), worstCase);
                 Telemetry.ReplyTelemetry.BudgetRefused(budget.Scope, agentId);
-                throw new StreamStartException(StreamStartFailure.BudgetExceeded, await DescribeAsync(db, shortfall, month, ct)) { Budget = shortfall };
+                throw new BudgetExceededException(shortfall, await DescribeAsync(db, shortfall, month, ct));
             }
 
             charges.Add(new BudgetCharge

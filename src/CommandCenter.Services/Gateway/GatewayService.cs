@@ -75,6 +75,10 @@ public sealed partial class GatewayService(
             {
                 throw Translate(e);
             }
+            catch (BudgetExceededException e)
+            {
+                throw new GatewayRefusal(402, "billing_error", e.Message);
+            }
             catch (Exception e) when (DatabaseFailures.IsTransient(e) && !ct.IsCancellationRequested)
             {
                 throw new GatewayRefusal(503, "api_error", "The database is unavailable; try again in a moment.") { RetryAfter = TimeSpan.FromSeconds(5) };
@@ -251,7 +255,6 @@ public sealed partial class GatewayService(
     private static GatewayRefusal Translate(StreamStartException e) => e.Failure switch
     {
         StreamStartFailure.RateLimited => new GatewayRefusal(429, "rate_limit_error", e.Message) { RetryAfter = e.RetryAfter },
-        StreamStartFailure.BudgetExceeded => new GatewayRefusal(402, "billing_error", e.Message),
         StreamStartFailure.Unavailable => new GatewayRefusal(503, "api_error", e.Message) { RetryAfter = e.RetryAfter ?? TimeSpan.FromSeconds(5) },
         StreamStartFailure.AccountDisabled or StreamStartFailure.NoApiKey => new GatewayRefusal(403, "permission_error", e.Message),
         _ => GatewayRefusal.Invalid(e.Message),

@@ -98,6 +98,23 @@ public sealed partial class LiveReply
     /// <summary>Ends the reply early: the upstream call is closed at once and the reply recorded as cancelled.</summary>
     public void Stop() => Stop(ReplyStop.Operator);
 
+    /// <summary>How long a stop waits for the reply's end to be recorded before it answers that it is still being recorded.</summary>
+    public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>Stops the reply (<see cref="Stop()"/>) and waits up to <see cref="StopWait"/> for its end to be recorded.</summary>
+    public async Task<ReplyStopped> StopAndWaitAsync(CancellationToken ct)
+    {
+        if (IsFinished)
+        {
+            return new ReplyStopped(Status, AlreadyEnded: true, Finished: true);
+        }
+
+        Stop();
+        var finished = await Finished.WaitAsync(StopWait, ct).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+        ct.ThrowIfCancellationRequested();
+        return new ReplyStopped(Status, AlreadyEnded: false, finished);
+    }
+
     internal void Stop(ReplyStop reason)
     {
         lock (_gate)

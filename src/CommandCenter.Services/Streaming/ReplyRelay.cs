@@ -20,12 +20,6 @@ public sealed record RemoteReply(long LastEventId, IAsyncEnumerable<ReplyEvent> 
     public ValueTask DisposeAsync() => Abandon();
 }
 
-/// <summary>How a stop sent to another instance went.</summary>
-/// <param name="Status">The reply message's status when the instance running it answered.</param>
-/// <param name="AlreadyEnded">The reply had ended before the stop arrived.</param>
-/// <param name="Finished">The reply's end is recorded.</param>
-public sealed record RemoteStop(string Status, bool AlreadyEnded, bool Finished);
-
 /// <summary>
 /// Lets a client follow or stop a reply through any instance, not only the one running it: the request is sent to every
 /// instance with a NOTIFY, the one that has the reply answers, and relays its events the same way, in order, each with
@@ -39,8 +33,6 @@ public sealed partial class ReplyRelay(
 {
     /// <summary>How long a request waits for the instance running the reply to answer before deciding nobody does.</summary>
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(2);
-
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
 
     // NOTIFY payloads must stay under 8,000 bytes: an event's JSON longer than this is sent in pieces. Its JSON is ASCII
     // (non-ASCII is escaped), and escaped once more inside the notification at most six bytes a character.
@@ -82,7 +74,7 @@ public sealed partial class ReplyRelay(
     }
 
     /// <summary>Stops a reply that is not live here; null if no instance has it.</summary>
-    public async Task<RemoteStop?> StopAsync(string ownerId, string messageId, CancellationToken ct)
+    public async Task<ReplyStopped?> StopAsync(string ownerId, string messageId, CancellationToken ct)
     {
         var request = NewRequest(out var answers);
         try
@@ -96,12 +88,12 @@ public sealed partial class ReplyRelay(
             // Accepted: the instance stops it now and answers once its end is recorded, or when it gives up waiting.
             try
             {
-                var answer = await answers.Reader.ReadAsync(ct).AsTask().WaitAsync(StopWait + AnswerTimeout, ct);
-                return new RemoteStop(answer.Status ?? "", answer.Kind == RelayKind.Ended, answer.Kind == RelayKind.Stopped && !answer.More);
+                var answer = await answers.Reader.ReadAsync(ct).AsTask().WaitAsync(LiveReply.StopWait + AnswerTimeout, ct);
+                return new ReplyStopped(answer.Status ?? "", answer.Kind == RelayKind.Ended, answer.Kind == RelayKind.Stopped && !answer.More);
             }
             catch (Exception e) when (e is TimeoutException or ChannelClosedException)
             {
-                return new RemoteStop(Conversations.MessageStatus.Streaming, AlreadyEnded: false, Finished: false);
+                return new ReplyStopped(Conversations.MessageStatus.Streaming, AlreadyEnded: false, Finished: false);
             }
         }
         finally
@@ -314,17 +306,11 @@ public sealed partial class ReplyRelay(
     {
         try
         {
-            if (reply.IsFinished)
-            {
-                await SendAsync(new RelayMessage(RelayKind.Accept, request), CancellationToken.None);
-                await SendAsync(new RelayMessage(RelayKind.Ended, request) { Status = reply.Status }, CancellationToken.None);
-                return;
-            }
-
             await SendAsync(new RelayMessage(RelayKind.Accept, request), CancellationToken.None);
-            reply.Stop();
-            var finished = await reply.Finished.WaitAsync(StopWait).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
-            await SendAsync(new RelayMessage(RelayKind.Stopped, request) { Status = reply.Status, More = !finished }, CancellationToken.None);
+            var stopped = await reply.StopAndWaitAsync(CancellationToken.None);
+            await SendAsync(stopped.AlreadyEnded
+                ? new RelayMessage(RelayKind.Ended, request) { Status = stopped.Status }
+                : new RelayMessage(RelayKind.Stopped, request) { Status = stopped.Status, More = !stopped.Finished }, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -74,6 +74,10 @@ public sealed partial class ReplyService(
             // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
             plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
         }
+        catch (BudgetExceededException e)
+        {
+            throw StreamStartException.BudgetExceeded(e);
+        }
         catch (Exception e) when (DatabaseFailures.IsTransient(e) && !ct.IsCancellationRequested)
         {
             LogDatabaseUnavailable(logger, DatabaseFailures.Describe(e));

@@ -47,6 +47,10 @@ public sealed class StreamStartException(StreamStartFailure failure, string mess
     /// <summary>The failed reply stored for the refused call, and its conversation, when they were written: the reply can be retried.</summary>
     public (string ConversationId, string MessageId)? StoredReply { get; init; }
 
+    /// <summary>A budget cannot cover the request (see <see cref="Budget"/>).</summary>
+    public static StreamStartException BudgetExceeded(Budgets.BudgetExceededException e) =>
+        new(StreamStartFailure.BudgetExceeded, e.Message) { Budget = e.Shortfall };
+
     /// <summary>A reply to the conversation is being written (here, on another instance, or in another tab).</summary>
     public static StreamStartException ConversationBusy() =>
         new(StreamStartFailure.ConversationBusy, "This conversation is already answering another message; wait for it to finish.");

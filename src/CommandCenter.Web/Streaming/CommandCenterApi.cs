@@ -19,8 +19,6 @@ internal sealed record EditMessageRequest(string? Message);
 
 internal static class CommandCenterApi
 {
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
-
     public static RouteGroupBuilder MapCommandCenterApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.ApiOrIntegrationKey);
@@ -86,85 +84,49 @@ internal static class CommandCenterApi
     /// </summary>
     private static async Task<IResult> ResumeReply(
         string messageId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, long? after,
-        ClaimsPrincipal user, LiveReplies live, ReplyRelay relay, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
+        ClaimsPrincipal user, WatchedReplies replies, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
     {
-        long from;
-        if (lastEventId is not null)
-        {
-            if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out from))
-            {
-                throw InvalidInputException.For("Last-Event-ID", "Last-Event-ID must be the number of an event of this reply.");
-            }
-        }
-        else if (after is < 0)
-        {
-            throw InvalidInputException.For("after", "after must be 0 or the number of an event of this reply.");
-        }
-        else
-        {
-            from = after ?? 0;
-        }
-
-        var (lastId, events, remote) = live.Find(user.UserId(), messageId) is { } reply
-            ? (reply.LastEventId, reply.WatchAsync(from), null)
-            : await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct) && await relay.WatchAsync(user.UserId(), messageId, from, ct) is { } elsewhere
-                ? (elsewhere.LastEventId, elsewhere.Events, elsewhere)
-                : (-1, null, null);
-        if (events is null)
+        var (from, field) = ResumePoint(lastEventId, after);
+        if (await replies.FindAsync(user.UserId(), messageId, ct) is not { } reply || await reply.WatchAsync(from, ct) is not { } watch)
         {
             return await NotLiveAsync(messageId, user, conversations, options, ct);
         }
 
-        if (from > lastId)
+        if (from > watch.LastEventId)
         {
-            throw InvalidInputException.For(lastEventId is null ? "after" : "Last-Event-ID", $"This reply has no event {from} yet; its last is {lastId}.");
+            await using var _ = watch.Owner;
+            throw InvalidInputException.For(field, $"This reply has no event {from} yet; its last is {watch.LastEventId}.");
         }
 
-        return new ServerSentEventsStreamResult(events, options.Value.HeartbeatInterval) { Owner = remote };
+        return new ServerSentEventsStreamResult(watch.Events, options.Value.HeartbeatInterval) { Owner = watch.Owner };
     }
 
-    /// <summary>
-    /// A reply stored as streaming but not running here runs on another instance, or on one that died. One not stored
-    /// yet may have just started elsewhere (its client heard of it first); the instance running it checks the owner.
-    /// </summary>
-    private static async Task<bool> MayRunElsewhereAsync(string ownerId, string messageId, ConversationStore conversations, CancellationToken ct) =>
-        await conversations.FindMessageAsync(ownerId, messageId, ct) is null or { Status: MessageStatus.Streaming };
+    private static (long From, string Field) ResumePoint(string? lastEventId, long? after)
+    {
+        if (lastEventId is not null)
+        {
+            return long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                ? (from, "Last-Event-ID")
+                : throw InvalidInputException.For("Last-Event-ID", "Last-Event-ID must be the number of an event of this reply.");
+        }
+
+        return after is < 0
+            ? throw InvalidInputException.For("after", "after must be 0 or the number of an event of this reply.")
+            : (after ?? 0, "after");
+    }
 
     /// <summary>Stops one of the caller's live replies, here or on another instance, and answers with how it ended (or 202 if it has not yet).</summary>
     private static async Task<IResult> StopReply(
-        string messageId, ClaimsPrincipal user, LiveReplies live, ReplyRelay relay, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct)
-    {
-        if (live.Find(user.UserId(), messageId) is not { } reply)
-        {
-            var remote = await MayRunElsewhereAsync(user.UserId(), messageId, conversations, ct)
-                ? await relay.StopAsync(user.UserId(), messageId, ct)
-                : null;
-            return remote switch
+        string messageId, ClaimsPrincipal user, WatchedReplies replies, ConversationStore conversations, IOptions<StreamingOptions> options, CancellationToken ct) =>
+        await replies.FindAsync(user.UserId(), messageId, ct) is { } reply && await reply.StopAsync(ct) is { } stopped
+            ? stopped switch
             {
-                null => await NotLiveAsync(messageId, user, conversations, options, ct),
-                { AlreadyEnded: true } => AlreadyEnded(remote.Status),
-                { Finished: true } => TypedResults.Ok(new StopReplyResponse(messageId, remote.Status)),
-                _ => TypedResults.Accepted((string?)null, new StopReplyResponse(messageId, remote.Status)),
-            };
-        }
-
-        if (reply.IsFinished)
-        {
-            return AlreadyEnded(reply.Status);
-        }
-
-        reply.Stop();
-        try
-        {
-            await reply.Finished.WaitAsync(StopWait, ct);
-            return TypedResults.Ok(new StopReplyResponse(messageId, reply.Status));
-        }
-        catch (TimeoutException)
-        {
-            // Stopped, but its end is still being recorded (the database is slow or away): it will be.
-            return TypedResults.Accepted((string?)null, new StopReplyResponse(messageId, reply.Status));
-        }
-    }
+                { AlreadyEnded: true } => AlreadyEnded(stopped.Status),
+                { Finished: true } => TypedResults.Ok(new StopReplyResponse(messageId, stopped.Status)),
+                // Stopped, but its end is still being recorded (the database is slow or away): it will be.
+                _ => TypedResults.Accepted((string?)null, new StopReplyResponse(messageId, stopped.Status)),
+            }
+            : await NotLiveAsync(messageId, user, conversations, options, ct);
 
     private static IResult AlreadyEnded(string status) =>
         ApiProblems.Error(StatusCodes.Status409Conflict, $"The reply has already ended ({status}).", new Dictionary<string, object?> { ["messageStatus"] = status });
