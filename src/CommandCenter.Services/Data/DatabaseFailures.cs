@@ -26,6 +26,50 @@ public static class DatabaseFailures
         return false;
     }
 
+    /// <summary>
+    /// The database is there but busy: no pooled connection came free, a connection attempt or a command timed out.
+    /// Waiting helps; a refused connection (the server is down) is not this.
+    /// </summary>
+    public static bool IsBusy(Exception e)
+    {
+        var timedOut = false;
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is System.Net.Sockets.SocketException or IOException or PostgresException)
+            {
+                return false;
+            }
+
+            timedOut |= current is TimeoutException;
+        }
+
+        return timedOut;
+    }
+
+    /// <summary>
+    /// Under a burst every pooled connection is busy and PostgreSQL is slow: work that has written nothing yet waits its
+    /// turn (Npgsql queues it for a connection for the connection string's Timeout, and it queues again) rather than
+    /// fail, for up to <paramref name="maxWait"/>. Any other failure, a database that is down included, is thrown at once.
+    /// </summary>
+    public static async Task<T> WaitWhileBusyAsync<T>(Func<Task<T>> attempt, TimeSpan maxWait, TimeProvider clock, Action<Exception> waiting, CancellationToken ct)
+    {
+        var since = clock.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception e) when (IsBusy(e) && !ct.IsCancellationRequested && clock.GetElapsedTime(since) < maxWait)
+            {
+                waiting(e);
+            }
+        }
+    }
+
+    /// <summary>How long a request that has written nothing waits for a busy database before it is refused.</summary>
+    public static readonly TimeSpan BusyWait = TimeSpan.FromSeconds(60);
+
     /// <summary>A short description for a log line: the SQL state, or the exception's type and message.</summary>
     public static string Describe(Exception e)
     {
@@ -62,7 +106,8 @@ internal sealed class BrokenConnectionInterceptor : DbCommandInterceptor
 
     private static void ForgetIdleConnections(DbCommand command, Exception exception)
     {
-        if (command.Connection is NpgsqlConnection connection && DatabaseFailures.IsTransient(exception))
+        // A timeout says the server is busy, not that the pool's connections are dead: emptying it would only add connects.
+        if (command.Connection is NpgsqlConnection connection && DatabaseFailures.IsTransient(exception) && !DatabaseFailures.IsBusy(exception))
         {
             NpgsqlConnection.ClearPool(connection);
         }

@@ -67,9 +67,14 @@ public sealed partial class GatewayService(
             Plan plan;
             try
             {
-                plan = await PlanAsync(caller, body, requested, maxTokens, now, ct);
+                // Nothing is written until the budget claim, which is one transaction: a busy database is waited for.
+                plan = await DatabaseFailures.WaitWhileBusyAsync(async () =>
+                {
+                    var plan = await PlanAsync(caller, body, requested, maxTokens, now, ct);
+                    plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, caller.Key.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
+                    return plan;
+                }, DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
                 rows = plan.Rows;
-                rows.Charges = await budgets.ReserveAsync(rows.Trace.Id, userId, rows.Trace.MasterAgentId, caller.Key.Id, plan.WorstCase, rows.Trace.StartedAt, ct);
             }
             catch (StreamStartException e)
             {
@@ -259,6 +264,9 @@ public sealed partial class GatewayService(
         StreamStartFailure.AccountDisabled or StreamStartFailure.NoApiKey => new GatewayRefusal(403, "permission_error", e.Message),
         _ => GatewayRefusal.Invalid(e.Message),
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A gateway call waits its turn for the database ({Failure})")]
+    private static partial void LogWaitingForDatabase(ILogger logger, string failure);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Gateway trace {TraceId}: key {KeyId} on {Model}, streaming {Streams}")]
     private static partial void LogStarted(ILogger logger, string traceId, string keyId, string model, bool streams);

@@ -70,9 +70,14 @@ public sealed partial class ReplyService(
         ReplyPlan plan;
         try
         {
-            plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
-            // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
-            plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
+            // Nothing is written until the budget claim, which is one transaction: a busy database is waited for.
+            plan = await DatabaseFailures.WaitWhileBusyAsync(async () =>
+            {
+                var plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
+                // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
+                plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
+                return plan;
+            }, DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
         }
         catch (BudgetExceededException e)
         {
@@ -276,6 +281,9 @@ public sealed partial class ReplyService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
     private static partial void LogStarted(ILogger logger, string traceId, string agentId, string model, int historyMessages);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A message waits its turn for the database ({Failure})")]
+    private static partial void LogWaitingForDatabase(ILogger logger, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A message was refused: the database is unavailable ({Failure})")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string failure);
