@@ -31,7 +31,7 @@ internal static class CommandCenterApi
             StartAgain(messageId, null, user, replies, options, ct));
         api.MapPost("/messages/{messageId}/edit", (string messageId, EditMessageRequest? request, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct) =>
             StartAgain(messageId, request?.Message, user, replies, options, ct));
-        api.MapPost("/messages/{messageId}/choose", ChooseReply);
+        api.MapPost("/messages/{messageId}/choose", Choose);
         return api;
     }
 
@@ -50,12 +50,12 @@ internal static class CommandCenterApi
         }
     }
 
-    /// <summary>Makes one of the last question's replies the one the conversation goes on from.</summary>
-    private static async Task<IResult> ChooseReply(string messageId, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct)
+    /// <summary>Makes one of the last question's replies, or one of its versions, the one the conversation goes on from.</summary>
+    private static async Task<IResult> Choose(string messageId, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct)
     {
         try
         {
-            return await conversations.ChooseReplyAsync(user.UserId(), messageId, ct)
+            return await conversations.ChooseAsync(user.UserId(), messageId, ct)
                 ? TypedResults.NoContent()
                 : ApiProblems.Error(StatusCodes.Status404NotFound, $"Message with ID {messageId} not found");
         }
