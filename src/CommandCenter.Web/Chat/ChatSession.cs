@@ -222,7 +222,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming);
         reply.Siblings = [.. old.Siblings ?? [old], reply];
         messages[at] = reply;
-        return await StartAndFollowAsync(reply, () => replies.StartAgainAsync(userId, id, null), undo: () => messages[at] = old);
+        return await StartAndFollowAsync(reply, () => replies.RegenerateAsync(userId, id), undo: () => messages[at] = old);
     }
 
     /// <summary>
@@ -245,7 +245,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming) { RetryText = text };
         messages.Add(question);
         messages.Add(reply);
-        return await StartAndFollowAsync(reply, () => replies.StartAgainAsync(userId, id, text), undo: () =>
+        return await StartAndFollowAsync(reply, () => replies.EditAsync(userId, id, text), undo: () =>
         {
             messages.RemoveRange(at, messages.Count - at);
             messages.AddRange(replaced);

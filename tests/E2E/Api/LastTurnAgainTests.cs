@@ -164,6 +164,38 @@ public sealed class LastTurnAgainTests(CommandCenterApp app) : IClassFixture<Com
 
     private static string Id(JsonElement message) => message.GetProperty("id").GetString()!;
 
+    [Fact]
+    public async Task EditGivenAReplysIdAndRegenerateGivenAQuestionsIdAreRefusedWith400AndChangeNothing()
+    {
+        using var user = await app.NewUserAnsweredByAsync(new FakeScenario { Chunks = ["Answer."] });
+        var agentId = await app.CreateAgentAsync();
+        var conversationId = await ConversationAsync(user, agentId, null, "One");
+        var before = await MessagesAsync(user, conversationId);
+        var (question, reply) = (Id(before[0]), Id(before[1]));
+
+        async Task<JsonElement> RefusedAsync(string path, object? body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
+            using var response = await user.Client.SendAsync(request, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+            return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        }
+
+        // Before, an edit given a reply's id regenerated that reply and dropped the edited text.
+        var problem = await RefusedAsync($"/api/command-center/messages/{reply}/edit", new { message = "Uno" });
+        problem.GetProperty("error").GetString()!.ShouldStartWith("Edit takes a question's id");
+        problem.GetProperty("errors").GetProperty("messageId")[0].GetString()!.ShouldStartWith("Edit takes a question's id");
+        (await RefusedAsync($"/api/command-center/messages/{reply}/edit", null)).GetProperty("error").GetString()!.ShouldStartWith("Edit takes a question's id");
+        (await RefusedAsync($"/api/command-center/messages/{question}/regenerate", null)).GetProperty("errors").GetProperty("messageId")[0].GetString()!
+            .ShouldStartWith("Regenerate takes a reply's id");
+
+        (await MessagesAsync(user, conversationId)).Select(m => m.GetRawText()).ShouldBe(before.Select(m => m.GetRawText()), "nothing written");
+        app.Fake.RequestsFor(user.ApiKey!).Count.ShouldBe(1, "no upstream call");
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/traces", Ct)).GetProperty("items").EnumerateArray().ShouldHaveSingleItem("no trace started");
+    }
+
+
     private static async Task<HttpStatusCode> ChooseAsync(TestUser user, string messageId)
     {
         using var response = await user.Client.PostAsync($"/api/command-center/messages/{messageId}/choose", null, Ct);
