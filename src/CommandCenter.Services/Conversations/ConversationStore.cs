@@ -13,7 +13,7 @@ public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
     DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null,
-    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false, ClassCosts? Costs = null);
+    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false, ClassCosts? Costs = null, string? VersionOfId = null);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -116,22 +116,24 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             var savings = reply is null ? 0m : PerMillion(reply.ReadAsInput - reply.Read);
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded, costs);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded, costs, m.VersionOfId);
         }).ToList();
         return new ConversationDetail(summary, messages);
     }
 
     /// <summary>
-    /// Makes one of the last question's replies the one the conversation goes on from (the others become its siblings):
-    /// what the next message sends upstream. Only while no reply to it is being written.
+    /// Makes a message of the last turn the one the conversation goes on from: what the next message sends upstream.
+    /// A reply to the last question becomes its current reply (the others its siblings). A version of the last question
+    /// (an edit, or the one it edited) becomes the current question with the reply it had when it was set aside; the
+    /// version it replaces is set aside with its own. Only while nothing in the conversation is being written.
     /// </summary>
-    /// <returns>False when there is no such reply of the caller's.</returns>
-    /// <exception cref="InvalidInputException">It is not a reply to the conversation's last question.</exception>
-    /// <exception cref="Streaming.StreamStartException">A reply to it is being written.</exception>
-    public async Task<bool> ChooseReplyAsync(string ownerId, string replyId, CancellationToken ct = default)
+    /// <returns>False when there is no such message of the caller's.</returns>
+    /// <exception cref="InvalidInputException">It is not of the conversation's last turn.</exception>
+    /// <exception cref="Streaming.StreamStartException">A reply in the conversation is being written.</exception>
+    public async Task<bool> ChooseAsync(string ownerId, string messageId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var conversationId = await db.Messages.Where(m => m.Id == replyId && m.Role == MessageRole.Assistant)
+        var conversationId = await db.Messages.Where(m => m.Id == messageId)
             .Where(m => db.Conversations.Any(c => c.Id == m.ConversationId && c.OwnerId == ownerId))
             .Select(m => m.ConversationId).SingleOrDefaultAsync(ct);
         if (conversationId is null)
@@ -141,26 +143,51 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
 
         var history = await db.Messages.Where(m => m.ConversationId == conversationId).OrderBy(m => m.Position).ToListAsync(ct);
         var question = history.LastOrDefault(m => m is { Role: MessageRole.User, Superseded: false });
-        var chosen = history.Single(m => m.Id == replyId);
-        if (question is null || !LastTurn.AnswersLast(chosen, question))
+        var chosen = history.Single(m => m.Id == messageId);
+        var ofLastTurn = question is not null && (chosen.Role == MessageRole.User
+            ? (chosen.VersionOfId ?? chosen.Id) == (question.VersionOfId ?? question.Id)
+            : LastTurn.Answers(chosen, question));
+        if (question is null || !ofLastTurn)
         {
-            throw InvalidInputException.For("messageId", "Only a reply to the conversation's last message can be chosen.");
+            throw InvalidInputException.For("messageId", chosen.Role == MessageRole.User
+                ? "Only a version of the conversation's last message can be chosen."
+                : "Only a reply to the conversation's last message can be chosen.");
         }
 
-        var siblings = history.Where(m => m.Role == MessageRole.Assistant && LastTurn.AnswersLast(m, question)).ToList();
-        if (siblings.Any(m => m.Status == MessageStatus.Streaming))
+        if (history.Any(m => m.Status == MessageStatus.Streaming))
         {
             throw Streaming.StreamStartException.ConversationBusy();
         }
 
-        foreach (var sibling in siblings)
+        if (chosen.Role == MessageRole.Assistant)
         {
-            sibling.Superseded = sibling != chosen;
+            foreach (var sibling in RepliesTo(history, question))
+            {
+                sibling.Superseded = sibling != chosen;
+            }
+        }
+        else if (chosen != question)
+        {
+            // The current version is set aside with its reply, which comes back with it if it is chosen again.
+            var current = RepliesTo(history, question).LastOrDefault(m => !m.Superseded);
+            question.Superseded = true;
+            question.ChosenReplyId = current?.Id;
+            current?.Superseded = true;
+
+            // The chosen version's reply as it was when it was set aside; for one set aside before that was kept, its newest.
+            var replies = RepliesTo(history, chosen);
+            var reply = replies.FirstOrDefault(m => m.Id == chosen.ChosenReplyId) ?? replies.LastOrDefault();
+            chosen.Superseded = false;
+            chosen.ChosenReplyId = null;
+            reply?.Superseded = false;
         }
 
         await db.SaveChangesAsync(ct);
         return true;
     }
+
+    private static List<Message> RepliesTo(List<Message> history, Message question) =>
+        history.Where(m => m.Role == MessageRole.Assistant && LastTurn.Answers(m, question)).ToList();
 
     /// <summary>The status of one of the caller's messages and its conversation, as stored.</summary>
     public async Task<(string Status, string ConversationId)?> FindMessageAsync(string ownerId, string messageId, CancellationToken ct = default)

@@ -5,11 +5,15 @@ namespace CommandCenter.Services.Conversations;
 
 /// <summary>
 /// A conversation's last turn, made again: its reply regenerated (the question stays, the reply it replaces becomes a
-/// sibling) or its question edited (question and replies replaced). Earlier turns never change, so what is sent
-/// upstream is the history before the last question, exactly as the first time.
+/// sibling) or its question edited (a new version of the question: the old one and its reply are set aside, to be
+/// chosen back). Earlier turns never change, so what is sent upstream is the history before the last question, exactly
+/// as the first time.
 /// </summary>
 internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Message> Replaced, IReadOnlyList<Message> Before)
 {
+    /// <summary>For an edit: the first version of the question edited, which the new version names.</summary>
+    public string? VersionOf { get; init; }
+
     /// <param name="history">Every message of the conversation, in order.</param>
     /// <param name="replaces">A reply to the last question (regenerate), or the last question (edit).</param>
     /// <param name="editedText">The edited question; ignored when regenerating.</param>
@@ -30,7 +34,7 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
         var before = question is null ? [] : current.Where(m => m.Position < question.Position).ToList();
         if (target.Role == MessageRole.Assistant)
         {
-            if (question is null || !AnswersLast(target, question))
+            if (question is null || !Answers(target, question))
             {
                 throw InvalidInputException.For("messageId", "Only a reply to the conversation's last message can be regenerated.");
             }
@@ -43,10 +47,10 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
             throw InvalidInputException.For("messageId", "Only the conversation's last message can be edited.");
         }
 
-        return new LastTurn(null, editedText, [question, .. replies], before);
+        return new LastTurn(null, editedText, [question, .. replies], before) { VersionOf = question.VersionOfId ?? question.Id };
     }
 
-    /// <summary>A reply to the last question: named as such, or (stored before replies named it) the message right after it.</summary>
-    internal static bool AnswersLast(Message reply, Message question) =>
+    /// <summary>A reply to <paramref name="question"/>: named as such, or (stored before replies named it) the message right after it.</summary>
+    internal static bool Answers(Message reply, Message question) =>
         reply.ReplyToId == question.Id || (reply.ReplyToId is null && reply.Position == question.Position + 1);
 }

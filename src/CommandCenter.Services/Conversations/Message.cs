@@ -18,6 +18,16 @@ public sealed class Message
     /// (with its replies). Shown as such, never sent upstream again.
     /// </summary>
     public bool Superseded { get; set; }
+    /// <summary>
+    /// An edited question's first version: the questions naming it, and it, are the versions of one question, in the
+    /// order they were written. Null on a first version and on replies.
+    /// </summary>
+    public string? VersionOfId { get; init; }
+    /// <summary>
+    /// A question version set aside (superseded by an edit or by choosing another version): which of its replies was the
+    /// current one then, to be current again when this version is chosen back. Null otherwise.
+    /// </summary>
+    public string? ChosenReplyId { get; set; }
     public int InputTokens { get; set; }
     public int OutputTokens { get; set; }
     public int CacheWriteTokens { get; set; }

@@ -1,3 +1,4 @@
+using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -152,7 +153,14 @@ public sealed partial class ReplyRecorder(IDbContextFactory<CommandCenterDbConte
         foreach (var replaced in rows.Replaced)
         {
             replaced.Superseded = true;
-            db.Attach(replaced).Property(m => m.Superseded).IsModified = true;
+            var entry = db.Attach(replaced);
+            entry.Property(m => m.Superseded).IsModified = true;
+            if (replaced.Role == MessageRole.User)
+            {
+                // An edited question's version is set aside with its reply, which comes back with it if it is chosen again.
+                replaced.ChosenReplyId = rows.Replaced.LastOrDefault(m => m.Role == MessageRole.Assistant)?.Id;
+                entry.Property(m => m.ChosenReplyId).IsModified = true;
+            }
         }
 
         if (rows.Trace.Status != Traces.TraceStatus.Running)

@@ -82,7 +82,7 @@ internal sealed class ReplyRows
         var question = lastTurn?.Question ?? new Message
         {
             Id = Ids.New(), ConversationId = conversation.Id, Position = position++, Role = MessageRole.User, Content = text,
-            TaskTraceId = trace.Id, CreatedAt = now, CompletedAt = now,
+            TaskTraceId = trace.Id, CreatedAt = now, CompletedAt = now, VersionOfId = lastTurn?.VersionOf,
         };
         return new ReplyRows
         {

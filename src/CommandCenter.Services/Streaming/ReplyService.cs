@@ -148,12 +148,25 @@ public sealed partial class ReplyService(
     }
 
     /// <summary>
-    /// Makes the last turn of one of the caller's conversations again: <paramref name="messageId"/> is a reply to its
-    /// last question (regenerated; <paramref name="editedMessage"/> is ignored) or that question (sent again as
-    /// <paramref name="editedMessage"/>). The history sent upstream is the same as the first time.
+    /// A new reply to the last question of one of the caller's conversations, in the place of <paramref name="replyId"/>
+    /// (a reply to it, which stays a sibling). The history sent upstream is the same as the first time.
     /// </summary>
     /// <exception cref="StreamStartException">No such message of the caller's, or any refusal of <see cref="StartAsync"/>.</exception>
-    public async Task<LiveReply> StartAgainAsync(string userId, string messageId, string? editedMessage, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default)
+    /// <exception cref="InvalidInputException"><paramref name="replyId"/> is a question's id.</exception>
+    public Task<LiveReply> RegenerateAsync(string userId, string replyId, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default) =>
+        StartAgainAsync(userId, replyId, edit: false, null, viaKey, ct);
+
+    /// <summary>
+    /// The last question of one of the caller's conversations (<paramref name="questionId"/>) sent again as
+    /// <paramref name="editedMessage"/>, with the same history; the question it edits stays a version to choose back.
+    /// </summary>
+    /// <exception cref="StreamStartException">No such message of the caller's, or any refusal of <see cref="StartAsync"/>.</exception>
+    /// <exception cref="InvalidInputException"><paramref name="questionId"/> is a reply's id, or the edit is not valid.</exception>
+    public Task<LiveReply> EditAsync(string userId, string questionId, string? editedMessage, IntegrationKeyIdentity? viaKey = null, CancellationToken ct = default) =>
+        StartAgainAsync(userId, questionId, edit: true, editedMessage, viaKey, ct);
+
+    private async Task<LiveReply> StartAgainAsync(
+        string userId, string messageId, bool edit, string? editedMessage, IntegrationKeyIdentity? viaKey, CancellationToken ct)
     {
         string conversationId, agentId;
         string? text;
@@ -174,7 +187,19 @@ public sealed partial class ReplyService(
                 })
                 .SingleOrDefaultAsync(ct)
                 ?? throw new StreamStartException(StreamStartFailure.ConversationNotFound, $"Message with ID {messageId} not found");
-            (conversationId, agentId, text) = (found.ConversationId, found.AgentId, found.IsReply ? found.Question : editedMessage);
+
+            // Refused before anything is written: taking the other kind of id would silently do the other action.
+            if (edit && found.IsReply)
+            {
+                throw InvalidInputException.For("messageId", "Edit takes a question's id; to write a new reply, regenerate takes the reply's id.");
+            }
+
+            if (!edit && !found.IsReply)
+            {
+                throw InvalidInputException.For("messageId", "Regenerate takes a reply's id; to change a question, edit takes the question's id.");
+            }
+
+            (conversationId, agentId, text) = (found.ConversationId, found.AgentId, edit ? editedMessage : found.Question);
         }
 
         return await StartAsync(userId, new SendMessageRequest(agentId, conversationId, text) { Replaces = messageId }, viaKey, ct);

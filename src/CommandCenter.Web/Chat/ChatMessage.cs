@@ -38,12 +38,13 @@ public sealed class ChatMessage
     public string? Id { get; set; }
 
     /// <summary>
-    /// The replies to this reply's question, this one among them, in the order they were written: more than one once
-    /// the reply was regenerated. Null for a question.
+    /// The versions of this message, this one among them, in the order they were written: a reply's are the replies to
+    /// its question (more than one once regenerated), a question's are its edits and the question they edited. Null for
+    /// a question never edited.
     /// </summary>
     public IReadOnlyList<ChatMessage>? Siblings { get; set; }
 
-    /// <summary>Of the conversation's last turn, which the operator may make again (regenerate, retry, edit, choose a sibling).</summary>
+    /// <summary>Of the conversation's last turn, which the operator may make again (regenerate, retry, edit, choose a sibling or a version).</summary>
     public bool IsLastTurn
     {
         get;

@@ -226,10 +226,13 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming);
         reply.Siblings = [.. old.Siblings ?? [old], reply];
         messages[at] = reply;
-        return await StartAndFollowAsync(reply, () => replies.StartAgainAsync(userId, id, null), undo: () => messages[at] = old);
+        return await StartAndFollowAsync(reply, () => replies.RegenerateAsync(userId, id), undo: () => messages[at] = old);
     }
 
-    /// <summary>The last question as the operator edited it, sent with the same history; it replaces the turn.</summary>
+    /// <summary>
+    /// The last question as the operator edited it, sent with the same history; it replaces the turn, and the old
+    /// version stays a sibling to flip back to.
+    /// </summary>
     public async Task<ReplyOutcome> EditAsync(ChatMessage old, string text)
     {
         var at = messages.IndexOf(old);
@@ -242,10 +245,11 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         messages.RemoveRange(at, replaced.Count);
         hiddenCost += ChatTranscript.Spent(replaced);
         var question = new ChatMessage(MessageRole.User, text);
+        question.Siblings = [.. old.Siblings ?? [old], question];
         var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming) { RetryText = text };
         messages.Add(question);
         messages.Add(reply);
-        return await StartAndFollowAsync(reply, () => replies.StartAgainAsync(userId, id, text), undo: () =>
+        return await StartAndFollowAsync(reply, () => replies.EditAsync(userId, id, text), undo: () =>
         {
             messages.RemoveRange(at, messages.Count - at);
             messages.AddRange(replaced);
@@ -253,7 +257,10 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         });
     }
 
-    /// <summary>Another reply to the last question becomes the one the conversation goes on from; why not, if it cannot.</summary>
+    /// <summary>
+    /// Another reply to the last question, or another version of it, becomes the one the conversation goes on from;
+    /// why not, if it cannot.
+    /// </summary>
     public async Task<string?> ChooseAsync(ChatMessage sibling)
     {
         if (Streaming || sibling.Id is not { } id || ConversationId is not { } conversationId)
@@ -264,7 +271,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         string? problem = null;
         try
         {
-            await conversations.ChooseReplyAsync(userId, id);
+            await conversations.ChooseAsync(userId, id);
         }
         catch (Exception e) when (e is InvalidInputException or StreamStartException)
         {

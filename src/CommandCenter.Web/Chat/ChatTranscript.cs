@@ -6,22 +6,36 @@ namespace CommandCenter.Web.Chat;
 internal static class ChatTranscript
 {
     /// <summary>
-    /// The conversation as it reads now: questions edited away are left out with their replies, and of a question's
-    /// replies the current one is shown, the others being its siblings.
+    /// The conversation as it reads now: of a question's versions the current one is shown, the others (edited away,
+    /// with their replies) being its siblings; of a question's replies the current one is shown, the others being its
+    /// siblings.
     /// </summary>
     public static List<ChatMessage> Shown(IReadOnlyList<MessageView> stored)
     {
         var byId = stored.ToDictionary(m => m.Id);
         var siblings = new Dictionary<string, List<ChatMessage>>();
+        var versions = new Dictionary<string, List<ChatMessage>>();
         var shown = new List<ChatMessage>();
         for (var i = 0; i < stored.Count; i++)
         {
             var saved = stored[i];
             if (saved.Role == MessageRole.User)
             {
+                var question = ChatMessage.From(saved, null);
+                var first = saved.VersionOfId ?? saved.Id;
+                var group = versions.TryGetValue(first, out var known) ? known : versions[first] = [];
+                group.Add(question);
+                if (group.Count > 1)
+                {
+                    foreach (var version in group)
+                    {
+                        version.Siblings = group;
+                    }
+                }
+
                 if (!saved.Superseded)
                 {
-                    shown.Add(ChatMessage.From(saved, null));
+                    shown.Add(question);
                 }
 
                 continue;
@@ -29,16 +43,16 @@ internal static class ChatTranscript
 
             // Replies stored before they named their question follow it.
             var questionId = saved.ReplyToId ?? (i > 0 && stored[i - 1].Role == MessageRole.User ? stored[i - 1].Id : saved.Id);
-            var question = byId.GetValueOrDefault(questionId);
-            if (question is { Superseded: true })
+            var asked = byId.GetValueOrDefault(questionId);
+            if (asked is { Superseded: true })
             {
                 continue;
             }
 
-            var reply = ChatMessage.From(saved, question?.Content);
-            var group = siblings.TryGetValue(questionId, out var found) ? found : siblings[questionId] = [];
-            group.Add(reply);
-            reply.Siblings = group;
+            var reply = ChatMessage.From(saved, asked?.Content);
+            var replies = siblings.TryGetValue(questionId, out var found) ? found : siblings[questionId] = [];
+            replies.Add(reply);
+            reply.Siblings = replies;
             if (!saved.Superseded)
             {
                 shown.Add(reply);

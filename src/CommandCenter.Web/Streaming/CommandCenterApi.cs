@@ -26,20 +26,19 @@ internal static class CommandCenterApi
         api.MapGet("/messages/{messageId}/events", ResumeReply);
         api.MapPost("/messages/{messageId}/stop", StopReply);
         api.MapPost("/messages/{messageId}/regenerate", (string messageId, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct) =>
-            StartAgain(messageId, null, user, replies, options, ct));
+            StartAgain(() => replies.RegenerateAsync(user.UserId(), messageId, user.IntegrationKey(), ct), options));
         api.MapPost("/messages/{messageId}/edit", (string messageId, EditMessageRequest? request, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct) =>
-            StartAgain(messageId, request?.Message, user, replies, options, ct));
-        api.MapPost("/messages/{messageId}/choose", ChooseReply);
+            StartAgain(() => replies.EditAsync(user.UserId(), messageId, request?.Message, user.IntegrationKey(), ct), options));
+        api.MapPost("/messages/{messageId}/choose", Choose);
         return api;
     }
 
-    /// <summary>The last turn made again (<see cref="ReplyService.StartAgainAsync"/>), streamed as <c>/message</c> streams a reply.</summary>
-    private static async Task<IResult> StartAgain(
-        string messageId, string? editedMessage, ClaimsPrincipal user, ReplyService replies, IOptions<StreamingOptions> options, CancellationToken ct)
+    /// <summary>The last turn made again (regenerated or edited), streamed as <c>/message</c> streams a reply.</summary>
+    private static async Task<IResult> StartAgain(Func<Task<LiveReply>> start, IOptions<StreamingOptions> options)
     {
         try
         {
-            var reply = await replies.StartAgainAsync(user.UserId(), messageId, editedMessage, user.IntegrationKey(), ct);
+            var reply = await start();
             return new ServerSentEventsStreamResult(reply.WatchAsync(), options.Value.HeartbeatInterval);
         }
         catch (StreamStartException e)
@@ -48,12 +47,12 @@ internal static class CommandCenterApi
         }
     }
 
-    /// <summary>Makes one of the last question's replies the one the conversation goes on from.</summary>
-    private static async Task<IResult> ChooseReply(string messageId, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct)
+    /// <summary>Makes one of the last question's replies, or one of its versions, the one the conversation goes on from.</summary>
+    private static async Task<IResult> Choose(string messageId, ClaimsPrincipal user, ConversationStore conversations, CancellationToken ct)
     {
         try
         {
-            return await conversations.ChooseReplyAsync(user.UserId(), messageId, ct)
+            return await conversations.ChooseAsync(user.UserId(), messageId, ct)
                 ? TypedResults.NoContent()
                 : ApiProblems.Error(StatusCodes.Status404NotFound, $"Message with ID {messageId} not found");
         }

@@ -98,6 +98,44 @@ public sealed class MigrationTests(CommandCenterApp app) : IClassFixture<Command
     }
 
     [Fact]
+    public async Task QuestionsEditedBeforeVersionsWereKeptNameTheirFirstVersion()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = TestDatabase.Reserve();
+        await using var db = new CommandCenterDbContext(new DbContextOptionsBuilder<CommandCenterDbContext>().UseNpgsql(database.ConnectionString).Options);
+        var migrator = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_QuestionVersions", StringComparison.Ordinal)) - 1], ct);
+        // q2 was edited twice (q2b, then q2c), and the conversation went on (q3); c2's one question was never edited.
+        // The owner and agent are left out (no foreign key checks in this session): only the messages matter here.
+        await database.QueryAsync(
+            """
+            SET session_replication_role = replica;
+            INSERT INTO conversations (id, "ownerId", "agentId", title, archived, "createdAt", "updatedAt")
+            VALUES ('c1', 'owner-1', 'agent-1', 'One', false, now(), now()), ('c2', 'owner-1', 'agent-1', 'Alone', false, now(), now());
+            INSERT INTO messages (id, "conversationId", position, role, content, status, "inputTokens", "outputTokens", "cacheWriteTokens", "cacheReadTokens",
+                "costEstimated", "createdAt", "replyToId", superseded)
+            SELECT id, conversation, position, role, id, 'complete', 0, 0, 0, 0, false, now(), reply_to, superseded FROM (VALUES
+                ('q1', 'c1', 0, 'user', NULL, false), ('a1', 'c1', 1, 'assistant', 'q1', false),
+                ('q2', 'c1', 2, 'user', NULL, true), ('a2', 'c1', 3, 'assistant', 'q2', true),
+                ('q2b', 'c1', 4, 'user', NULL, true), ('a3', 'c1', 5, 'assistant', 'q2b', true),
+                ('q2c', 'c1', 6, 'user', NULL, false), ('a4', 'c1', 7, 'assistant', 'q2c', false),
+                ('q3', 'c1', 8, 'user', NULL, false), ('a5', 'c1', 9, 'assistant', 'q3', false),
+                ('x1', 'c2', 0, 'user', NULL, false), ('y1', 'c2', 1, 'assistant', 'x1', false)
+            ) AS m (id, conversation, position, role, reply_to, superseded);
+            """);
+
+        await db.Database.MigrateAsync(ct);
+
+        var versions = await database.QueryAsync("SELECT id, \"versionOfId\" FROM messages ORDER BY \"conversationId\", position");
+        versions.Select(v => ((string)v["id"]!, (string?)v["versionOfId"])).ShouldBe(
+        [
+            ("q1", null), ("a1", null), ("q2", null), ("a2", null), ("q2b", "q2"), ("a3", null), ("q2c", "q2"), ("a4", null), ("q3", null), ("a5", null),
+            ("x1", null), ("y1", null),
+        ]);
+    }
+
+    [Fact]
     public async Task TwoInstancesStartingTogetherOnAFreshDatabaseBothComeUp()
     {
         await using var database = TestDatabase.Reserve();

@@ -48,6 +48,7 @@ public sealed class LastTurnAgainUiTests(BrowserFixture browser, CommandCenterAp
         await Expect(ui.UserMessages).ToHaveTextAsync(["What is 3 + 3?"]);
         await Expect(ui.LastReplyText).ToHaveTextAsync("Second answer.");
         await Expect(ui.LastReply.GetByTestId("siblings")).ToHaveCountAsync(0);
+        await Expect(question.GetByTestId("sibling-position")).ToHaveTextAsync("2 / 2");
         await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000162");
 
         // A reply that fails is retried in place: no second copy of the question.
@@ -78,5 +79,61 @@ public sealed class LastTurnAgainUiTests(BrowserFixture browser, CommandCenterAp
         await ScreenshotAsync("retried-phone");
         await Page.GetByTestId("theme-toggle").ClickAsync();
         await ScreenshotAsync("retried-phone-dark");
+    }
+
+    [Fact]
+    public async Task AnOperatorEditsAQuestionFlipsBackToTheFirstVersionAndTheConversationGoesOnFromIt()
+    {
+        var (ui, user, _) = await SignInWithAgentAsync(new FakeScenario { Chunks = ["Four."], Usage = new FakeUsage(8, 2) });
+        using var _ = user;
+        await ui.SendAsync("What is 2 + 2?");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Four.");
+
+        // Edit and send again: the new version is shown, 2 of 2.
+        App.Fake.SetScenario(user.ApiKey!, new FakeScenario { Chunks = ["Six."], Usage = new FakeUsage(8, 2) });
+        var question = Page.GetByTestId("user-message").Last;
+        await question.HoverAsync();
+        await question.GetByTestId("edit-message").ClickAsync();
+        await question.GetByTestId("edit-box").FillAsync("What is 3 + 3?");
+        await question.GetByTestId("edit-send").ClickAsync();
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Six.");
+        await Expect(ui.UserMessages).ToHaveTextAsync(["What is 3 + 3?"]);
+        await Expect(question.GetByTestId("sibling-position")).ToHaveTextAsync("2 / 2");
+        await Page.Mouse.MoveAsync(0, 0);
+        // Always in view, not only on hover: which version is shown.
+        await Expect(question.GetByTestId("siblings")).ToBeVisibleAsync();
+        await Expect(question.GetByTestId("user-footer")).ToHaveCSSAsync("opacity", "1");
+        await ScreenshotAsync("question-versions-desktop");
+
+        // Back to the first version: that question with its own reply.
+        await question.GetByTestId("sibling-previous").ClickAsync();
+        await Expect(ui.UserMessages).ToHaveTextAsync(["What is 2 + 2?"]);
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Four.");
+        await Expect(question.GetByTestId("sibling-position")).ToHaveTextAsync("1 / 2");
+        await Expect(question.GetByTestId("sibling-previous")).ToBeDisabledAsync();
+        await Expect(ui.LastReply.GetByTestId("siblings")).ToHaveCountAsync(0);
+        // Both replies were paid for: the total counts the one no longer shown.
+        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000108");
+
+        // Kept: a reload shows the chosen version, with the pager.
+        await Page.ReloadAsync();
+        await ui.WaitUntilInteractiveAsync();
+        await Expect(ui.UserMessages).ToHaveTextAsync(["What is 2 + 2?"]);
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Four.");
+        await Expect(question.GetByTestId("sibling-position")).ToHaveTextAsync("1 / 2");
+        await Page.SetViewportSizeAsync(390, 844);
+        (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());
+        await ScreenshotAsync("question-versions-phone");
+        await Page.SetViewportSizeAsync(1400, 900);
+
+        // The conversation goes on from the chosen version: it, and its reply, go upstream.
+        App.Fake.SetScenario(user.ApiKey!, new FakeScenario { Chunks = ["Ten."] });
+        await ui.SendAsync("And 5 + 5?");
+        await Expect(ui.LastReplyText).ToHaveTextAsync("Ten.");
+        await Expect(ui.UserMessages).ToHaveTextAsync(["What is 2 + 2?", "And 5 + 5?"]);
+        // Only the last turn is made again: the earlier question's versions are no longer offered.
+        await Expect(Page.GetByTestId("user-message").First.GetByTestId("siblings")).ToHaveCountAsync(0);
+        var sent = App.Fake.RequestsFor(user.ApiKey!).Select(r => r.Json.GetProperty("messages").EnumerateArray().Select(m => FakeTokens.TextOf(m)).ToList()).ToList();
+        sent.ShouldBe([["What is 2 + 2?"], ["What is 3 + 3?"], ["What is 2 + 2?", "Four.", "And 5 + 5?"]]);
     }
 }

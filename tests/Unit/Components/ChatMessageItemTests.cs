@@ -276,6 +276,69 @@ public sealed class ChatMessageItemTests : BunitContext
     }
 
     [Fact]
+    public async Task AnEditedLastQuestionFlipsBetweenItsVersions()
+    {
+        var (first, second) = (new ChatMessage(MessageRole.User, "Twoo?") { Id = "q1" }, new ChatMessage(MessageRole.User, "Two?") { Id = "q2" });
+        first.Siblings = second.Siblings = [first, second];
+        var chosen = new List<ChatMessage>();
+        var cut = Render<ChatMessageItem>(p => p
+            .Add(c => c.Message, first)
+            .Add(c => c.OnChoose, (ChatMessage m) => chosen.Add(m))
+            .Add(c => c.OnEdit, ((ChatMessage, string) _) => { }));
+        cut.FindAll("[data-testid=siblings]").ShouldBeEmpty("not the last turn");
+
+        first.IsLastTurn = true;
+        cut.Render(p => p.Add(c => c.Message, first));
+
+        var footer = cut.Find("[data-testid=user-footer]");
+        footer.ClassList.ShouldContain("cc-pinned", "which version is shown is always in view");
+        cut.Find("[data-testid=sibling-position]").TextContent.ShouldBe("1 / 2");
+        cut.Find("[data-testid=sibling-previous]").HasAttribute("disabled").ShouldBeTrue();
+        cut.Find("[data-testid=sibling-next]").GetAttribute("aria-label").ShouldBe("Next version");
+        await cut.Find("[data-testid=sibling-next]").ClickAsync(new());
+        chosen.ShouldBe([second]);
+        cut.FindAll("[data-testid=edit-message]").Count.ShouldBe(1, "the version shown can be edited again");
+        // Beside the bubble, not inside it: the bubble holds only the text.
+        cut.Find(".cc-bubble").QuerySelector(".cc-message-footer").ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData(13, 10)]
+    [InlineData(1, 1_600)]
+    public async Task ALongQuestionIsFoldedAndShowMoreUnfoldsIt(int lines, int lineLength)
+    {
+        var text = string.Join('\n', Enumerable.Range(1, lines).Select(i => $"{i}".PadRight(lineLength, 'x')));
+        var cut = RenderMessage(new ChatMessage(MessageRole.User, text));
+
+        var toggle = cut.Find("[data-testid=show-more]");
+        toggle.TagName.ShouldBe("BUTTON", "a button: Tab reaches it, Enter and Space press it");
+        toggle.TextContent.ShouldBe("Show more");
+        toggle.GetAttribute("aria-expanded").ShouldBe("false");
+        toggle.GetAttribute("aria-controls").ShouldBe(cut.Find("[data-testid=user-text]").Id);
+        cut.Find("[data-testid=user-text]").ClassList.ShouldContain("cc-collapsed");
+        cut.Find("[data-testid=user-text]").TextContent.ShouldBe(text, "all of it is there, for copying and finding");
+
+        await toggle.ClickAsync(new());
+
+        cut.Find("[data-testid=user-text]").ClassList.ShouldNotContain("cc-collapsed");
+        cut.Find("[data-testid=show-more]").TextContent.ShouldBe("Show less");
+        cut.Find("[data-testid=show-more]").GetAttribute("aria-expanded").ShouldBe("true");
+        await cut.Find("[data-testid=show-more]").ClickAsync(new());
+        cut.Find("[data-testid=user-text]").ClassList.ShouldContain("cc-collapsed");
+    }
+
+    [Fact]
+    public void AQuestionOfTwelveLinesOrFifteenHundredCharactersIsShownWhole()
+    {
+        foreach (var text in new[] { string.Join('\n', Enumerable.Repeat("line", 12)), new string('x', 1_500) })
+        {
+            var cut = RenderMessage(new ChatMessage(MessageRole.User, text));
+            cut.FindAll("[data-testid=show-more]").ShouldBeEmpty();
+            cut.Find("[data-testid=user-text]").ClassList.ShouldNotContain("cc-collapsed");
+        }
+    }
+
+    [Fact]
     public void AQuestionNotOfTheLastTurnOrNotYetStoredCannotBeEdited()
     {
         IRenderedComponent<ChatMessageItem> Editable(ChatMessage question) =>

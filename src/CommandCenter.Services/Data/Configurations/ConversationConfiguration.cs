@@ -28,6 +28,8 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.Role).HasMaxLength(16);
         builder.Property(m => m.Status).HasMaxLength(16);
         builder.Property(m => m.ReplyToId).HasMaxLength(64);
+        builder.Property(m => m.VersionOfId).HasMaxLength(64);
+        builder.Property(m => m.ChosenReplyId).HasMaxLength(64);
         builder.Property(m => m.Cost).HasPrecision(18, 6);
         builder.Property(m => m.Activity).HasColumnType("jsonb").HasConversion(JsonColumn.Of<ReplyActivity>());
         builder.HasIndex(m => new { m.ConversationId, m.Position }).IsUnique();

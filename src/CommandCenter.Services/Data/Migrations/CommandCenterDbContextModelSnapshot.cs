@@ -262,6 +262,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("cacheWriteTokens");
 
+                    b.Property<string>("ChosenReplyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("chosenReplyId");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completedAt");
@@ -333,6 +338,11 @@ namespace CommandCenter.Services.Data.Migrations
                     b.Property<string>("TaskTraceId")
                         .HasColumnType("text")
                         .HasColumnName("taskTraceId");
+
+                    b.Property<string>("VersionOfId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("versionOfId");
 
                     b.HasKey("Id");
 
