@@ -149,8 +149,6 @@ public sealed partial class LiveReplies(IOptions<StreamingOptions> options, IOpt
 
     private async Task RunAsync(LiveReply reply)
     {
-        // Off the caller's thread: the request or circuit that started the reply does not run it.
-        await Task.Yield();
         _ = AnnounceWhenStoredAsync(reply);
         await reply.RunAsync(_abandonRecording.Token);
         Announce(reply.OwnerId);

@@ -147,9 +147,11 @@ public sealed partial class LiveReply
     internal async Task RunAsync(CancellationToken recordingAbandoned)
     {
         Telemetry.ReplyTelemetry.Running();
-        // Written while the reply runs (on the thread pool: EF's change tracking would otherwise delay the first chunk);
-        // the end waits for it.
+        // Written while the reply runs (on the thread pool: EF's change tracking would otherwise delay the first chunk),
+        // and begun before whoever started the reply hears of it; the end waits for it.
         _ = Task.Run(() => RecordStartAsync(recordingAbandoned), CancellationToken.None);
+        // Off the caller's thread from here: the request or circuit that started the reply does not run it.
+        await Task.Yield();
         var status = Conversations.MessageStatus.Failed;
         try
         {
