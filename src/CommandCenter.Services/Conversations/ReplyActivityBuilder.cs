@@ -43,6 +43,13 @@ public sealed class ReplyActivityBuilder
         return true;
     }
 
+    /// <summary>Starts from what a stored reply did (its calls and sources as they were folded then).</summary>
+    public void AddStored(ReplyActivity stored)
+    {
+        _tools.AddRange(stored.Tools);
+        _citations.AddRange(stored.Citations);
+    }
+
     /// <summary>What to store with the reply; null when it did nothing but write.</summary>
     public ReplyActivity? Build(string? thinking, string? progress) =>
         thinking is not null || _tools.Count > 0 || _citations.Count > 0 || progress is not null

@@ -18,8 +18,8 @@ public sealed class ChatMessage
     private readonly StringBuilder _text = new();
     private readonly StringBuilder _thinking = new();
     private readonly StringBuilder _progress = new();
-    private readonly List<ToolEvent> _tools = [];
-    private readonly List<CitationEvent> _citations = [];
+    // Folded as the server folds them, so the page shows what a reload will.
+    private readonly ReplyActivityBuilder _activity = new();
     private string? _textCache;
     private string? _thinkingCache;
     private string? _progressCache;
@@ -85,10 +85,10 @@ public sealed class ChatMessage
     public string Progress => _progressCache ??= _progress.ToString();
 
     /// <summary>Each server tool call, in its latest status.</summary>
-    public IReadOnlyList<ToolEvent> Tools => _tools;
+    public IReadOnlyList<ToolEvent> Tools => _activity.Tools;
 
     /// <summary>The sources the reply cites, each once, numbered in order of first citation.</summary>
-    public IReadOnlyList<CitationEvent> Citations => _citations;
+    public IReadOnlyList<CitationEvent> Citations => _activity.Citations;
 
     public void AppendThinking(string text)
     {
@@ -107,24 +107,14 @@ public sealed class ChatMessage
     /// <summary>A call's later status replaces its running one (calls are told in order, so the first running one of that tool).</summary>
     public void SetTool(ToolEvent tool)
     {
-        var running = tool.Status == ToolEvent.Running ? -1 : _tools.FindIndex(t => t.Name == tool.Name && t.Status == ToolEvent.Running);
-        if (running >= 0)
-        {
-            _tools[running] = tool;
-        }
-        else
-        {
-            _tools.Add(tool);
-        }
-
+        _activity.SetTool(tool);
         Notify();
     }
 
     public void AddCitation(CitationEvent citation)
     {
-        if (citation.Url is null || !_citations.Any(c => c.Url == citation.Url))
+        if (_activity.AddCitation(citation))
         {
-            _citations.Add(citation);
             Notify();
         }
     }
@@ -158,8 +148,7 @@ public sealed class ChatMessage
         {
             message._thinking.Append(activity.Thinking);
             message._progress.Append(activity.Progress);
-            message._tools.AddRange(activity.Tools);
-            message._citations.AddRange(activity.Citations);
+            message._activity.AddStored(activity);
         }
 
         return message;
