@@ -86,6 +86,11 @@ public sealed partial class LiveReply
     /// <summary>The number of the last event so far.</summary>
     public long LastEventId => _broadcast.LastEventId;
 
+    /// <summary>What the reply was billed, as recorded, once it has ended (a failed reply's too, which its events do not tell); null until then or if it could not be recorded.</summary>
+    public CostEvent? SettledCost => Volatile.Read(ref _settledCost);
+
+    private CostEvent? _settledCost;
+
     /// <inheritdoc cref="ReplyBroadcast.WatchAsync"/>
     public IAsyncEnumerable<ReplyEvent> WatchAsync(long after = 0, CancellationToken ct = default) => _broadcast.WatchAsync(after, ct);
 
@@ -172,6 +177,7 @@ public sealed partial class LiveReply
                 await _startRecorded.Task;
                 _settled = end;
                 cost = await _recorder.SettleAsync(_rows, end, recordingAbandoned);
+                Volatile.Write(ref _settledCost, cost);
             }
             catch (Exception e) when (e is StreamStartException or ReplyNotRecordedException)
             {

@@ -16,8 +16,8 @@ public enum ConversationLoad
     Overtaken,
 }
 
-/// <summary>How a reply the page started or followed came out, for what the page does next.</summary>
-public enum ReplyOutcome
+/// <summary>How a turn the page sent (or a reply it followed) went, for what the page does next.</summary>
+public enum TurnOutcome
 {
     /// <summary>Nothing was sent or stored (a budget refused it, or there was nothing to send): the question is off the page.</summary>
     NotSent,
@@ -30,27 +30,20 @@ public enum ReplyOutcome
 }
 
 /// <summary>
-/// One operator's chat as the page shows it: the open conversation's messages, the reply being followed, the notes
-/// about it and what was spent. The reply logic (send, follow, regenerate, edit, retry, choose, stop) lives here,
-/// apart from rendering: <see cref="Changed"/> tells the page when the list or the session's state changed, while a
-/// growing reply tells only its own message.
+/// One operator's chat as the page shows it: the open conversation (<see cref="ChatTranscript"/>), the reply being
+/// followed (<see cref="ReplyFollower"/>), the notes about it and what was spent. The reply logic (send, follow,
+/// regenerate, edit, retry, choose, stop) lives here, apart from rendering: <see cref="Changed"/> tells the page when the
+/// list or the session's state changed, while a growing reply tells only its own message.
 /// </summary>
 public sealed class ChatSession(string userId, ReplyService replies, LiveReplies liveReplies, ConversationStore conversations, ILogger logger) : IDisposable
 {
-    private readonly List<ChatMessage> messages = [];
-    // The reply followed here, and the switch that stops following it (the reply itself goes on).
-    private LiveReply? watched;
-    private CancellationTokenSource? watching;
-    // Every reply this page started or followed, kept going until it ends or the page closes: looking at another
-    // conversation is not leaving (the grace period is for replies nobody has open).
-    private readonly List<IDisposable> kept = [];
-    // What the replies of questions edited away cost: paid for, no longer shown.
-    private decimal hiddenCost;
+    private readonly ChatTranscript transcript = new();
+    private readonly ReplyFollower follower = new();
     // Moves with each conversation opened or cleared: a slower load of an earlier one is dropped.
     private int loads;
     private bool disposed;
 
-    public IReadOnlyList<ChatMessage> Messages => messages;
+    public IReadOnlyList<ChatMessage> Messages => transcript.Messages;
 
     /// <summary>Moves whenever the list of messages or the session's state changes; not as a reply's text grows.</summary>
     public int Version { get; private set; }
@@ -70,13 +63,13 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     public bool Streaming { get; private set; }
 
     /// <summary>The reply being written has started and can be stopped.</summary>
-    public bool CanStop => watched is not null;
+    public bool CanStop => follower.Followed is not null;
 
     /// <summary>What the replies sent from this page cost, once each has ended.</summary>
     public decimal SessionTotal { get; private set; }
 
     /// <summary>Every reply of the conversation was paid for: the shown ones, their siblings, and those of questions edited away.</summary>
-    public decimal ConversationTotal => hiddenCost + ChatTranscript.Spent(messages);
+    public decimal ConversationTotal => transcript.Total;
 
     /// <summary>Why the last request left out the conversation's oldest messages.</summary>
     public string? TrimmedNote { get; private set; }
@@ -100,7 +93,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// <summary>The agent for a new conversation; a conversation with messages keeps its own.</summary>
     public void ChooseAgent(string? agentId)
     {
-        if (!Streaming && messages.Count == 0)
+        if (!Streaming && Messages.Count == 0)
         {
             AgentId = agentId;
             Notify();
@@ -112,8 +105,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     {
         loads++;
         Detach();
-        messages.Clear();
-        hiddenCost = 0m;
+        transcript.Clear();
         ConversationId = null;
         Title = null;
         TrimmedNote = null;
@@ -139,12 +131,9 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         ConversationId = conversationId;
         AgentId = detail.Conversation.AgentId;
         Title = detail.Conversation.Title;
-        messages.Clear();
-        var shown = ChatTranscript.Shown(detail.Messages);
-        messages.AddRange(shown);
-        hiddenCost = ChatTranscript.Unshown(detail.Messages, shown);
+        transcript.Show(detail.Messages);
         TrimmedNote = null;
-        MarkLastTurn();
+        transcript.MarkLastTurn(Streaming);
         ScrollRequests++;
         Notify();
         return ConversationLoad.Shown;
@@ -154,107 +143,73 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     /// Follows the reply the loaded conversation is waiting for, replayed from its first event and then live; null when
     /// none is being written.
     /// </summary>
-    public Task<ReplyOutcome>? FollowLiveReply()
+    public Task<TurnOutcome>? FollowLiveReply()
     {
-        if (disposed || messages.LastOrDefault() is not { State: ChatMessageState.Streaming, Id: { } id } last || liveReplies.Find(userId, id) is not { } live)
+        if (disposed || Messages.LastOrDefault() is not { State: ChatMessageState.Streaming, Id: { } id } last || liveReplies.Find(userId, id) is not { } live)
         {
             return null;
         }
 
-        Detach();
-        KeepWhileOpen(live);
-        return FollowAsync(live, last, watching = new CancellationTokenSource());
+        var following = follower.Begin();
+        follower.Keep(live);
+        return FollowAsync(live, last, following);
     }
 
     /// <summary>A reply to the open conversation is being written, sent from another tab, and this page does not follow it yet.</summary>
     public bool AnsweredElsewhere => !Streaming && ConversationId is { } open && liveReplies.Answering(userId, open) is not null;
 
-    public async Task<ReplyOutcome> SendAsync(string text)
+    public async Task<TurnOutcome> SendAsync(string text)
     {
         if (!CanSend(text))
         {
-            return ReplyOutcome.NotSent;
+            return TurnOutcome.NotSent;
         }
 
         var (agentId, conversationId) = (AgentId!, ConversationId);
-        var question = new ChatMessage(MessageRole.User, text);
-        var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming) { RetryText = text };
-        messages.Add(question);
-        messages.Add(reply);
-        return await StartAndFollowAsync(reply, () => replies.StartAsync(userId, new SendMessageRequest(agentId, conversationId, text)), undo: () =>
-        {
-            messages.Remove(question);
-            messages.Remove(reply);
-        });
+        return await StartAndFollowAsync(transcript.Send(text), () => replies.StartAsync(userId, new SendMessageRequest(agentId, conversationId, text)));
     }
 
     /// <summary>A failed reply of the last turn: made again in its place; one never stored is sent again.</summary>
-    public async Task<ReplyOutcome> RetryAsync(ChatMessage failed)
+    public async Task<TurnOutcome> RetryAsync(ChatMessage failed)
     {
         if (failed.Id is not null)
         {
             return await RegenerateAsync(failed);
         }
 
-        if (Streaming || failed.RetryText is not { } text || messages.IndexOf(failed) is not (> 0 and var at))
+        if (failed.RetryText is not { } text || !CanSend(text) || transcript.Retry(failed) is not { } draft)
         {
-            return ReplyOutcome.NotSent;
+            return TurnOutcome.NotSent;
         }
 
-        var removed = messages.GetRange(at - 1, 2);
-        messages.RemoveRange(at - 1, 2);
-        var outcome = await SendAsync(text);
-        if (outcome == ReplyOutcome.NotSent)
-        {
-            // Refused again before anything was sent: the failed pair stays, to be retried later.
-            messages.InsertRange(at - 1, removed);
-            Notify();
-        }
-
-        return outcome;
+        // Refused again before anything was sent, the failed pair comes back, to be retried later.
+        var (agentId, conversationId) = (AgentId!, ConversationId);
+        return await StartAndFollowAsync(draft, () => replies.StartAsync(userId, new SendMessageRequest(agentId, conversationId, text)));
     }
 
     /// <summary>A new reply to the last question, in the place of <paramref name="old"/>, which stays a sibling to flip back to.</summary>
-    public async Task<ReplyOutcome> RegenerateAsync(ChatMessage old)
+    public async Task<TurnOutcome> RegenerateAsync(ChatMessage old)
     {
-        var at = messages.IndexOf(old);
-        if (Streaming || old.Id is not { } id || at < 0)
+        if (Streaming || old.Id is not { } id || transcript.Regenerate(old) is not { } draft)
         {
-            return ReplyOutcome.NotSent;
+            return TurnOutcome.NotSent;
         }
 
-        var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming);
-        reply.Siblings = [.. old.Siblings ?? [old], reply];
-        messages[at] = reply;
-        return await StartAndFollowAsync(reply, () => replies.RegenerateAsync(userId, id), undo: () => messages[at] = old);
+        return await StartAndFollowAsync(draft, () => replies.RegenerateAsync(userId, id));
     }
 
     /// <summary>
     /// The last question as the operator edited it, sent with the same history; it replaces the turn, and the old
     /// version stays a sibling to flip back to.
     /// </summary>
-    public async Task<ReplyOutcome> EditAsync(ChatMessage old, string text)
+    public async Task<TurnOutcome> EditAsync(ChatMessage old, string text)
     {
-        var at = messages.IndexOf(old);
-        if (Streaming || string.IsNullOrWhiteSpace(text) || old.Id is not { } id || at < 0)
+        if (Streaming || string.IsNullOrWhiteSpace(text) || old.Id is not { } id || transcript.Edit(old, text) is not { } draft)
         {
-            return ReplyOutcome.NotSent;
+            return TurnOutcome.NotSent;
         }
 
-        var replaced = messages.GetRange(at, messages.Count - at);
-        messages.RemoveRange(at, replaced.Count);
-        hiddenCost += ChatTranscript.Spent(replaced);
-        var question = new ChatMessage(MessageRole.User, text);
-        question.Siblings = [.. old.Siblings ?? [old], question];
-        var reply = new ChatMessage(MessageRole.Assistant, state: ChatMessageState.Streaming) { RetryText = text };
-        messages.Add(question);
-        messages.Add(reply);
-        return await StartAndFollowAsync(reply, () => replies.EditAsync(userId, id, text), undo: () =>
-        {
-            messages.RemoveRange(at, messages.Count - at);
-            messages.AddRange(replaced);
-            hiddenCost -= ChatTranscript.Spent(replaced);
-        });
+        return await StartAndFollowAsync(draft, () => replies.EditAsync(userId, id, text));
     }
 
     /// <summary>
@@ -283,7 +238,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     }
 
     /// <summary>Stops the reply being written, wherever it was started.</summary>
-    public void Stop() => watched?.Stop();
+    public void Stop() => follower.Followed?.Stop();
 
     public void Renamed(string conversationId, string title)
     {
@@ -307,24 +262,24 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
     }
 
     /// <summary>
-    /// Starts the reply shown in <paramref name="reply"/> and follows it. A refusal that stored nothing (a budget) runs
-    /// <paramref name="undo"/> and says why; any other shows on the reply.
+    /// Starts the reply of <paramref name="draft"/> and follows it. A refusal that stored nothing (a budget, a retired
+    /// model) rolls the draft back and says why; any other shows on the reply.
     /// </summary>
-    private async Task<ReplyOutcome> StartAndFollowAsync(ChatMessage reply, Func<Task<LiveReply>> start, Action undo)
+    private async Task<TurnOutcome> StartAndFollowAsync(ChatTranscript.TurnDraft draft, Func<Task<LiveReply>> start)
     {
         // A load still reading (another tab's reply announced) would replace the turn being sent: it is dropped.
         loads++;
-        Detach();
-        // Made now, so that leaving before the reply has started (another conversation, closing the tab) detaches from it too.
-        var sending = watching = new CancellationTokenSource();
+        // Begun now, so that leaving before the reply has started (another conversation, closing the tab) detaches from it too.
+        var following = follower.Begin();
         Streaming = true;
-        MarkLastTurn();
+        transcript.MarkLastTurn(Streaming);
         ScrollRequests++;
         TrimmedNote = null;
         BudgetRefusal = null;
         ModelRefusal = null;
         Notify();
 
+        var reply = draft.Reply;
         LiveReply live;
         try
         {
@@ -337,7 +292,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
             {
                 KeyMissing = true;
             }
-            else if (e is StreamStartException { Failure: StreamStartFailure.BudgetExceeded or StreamStartFailure.ModelRetired } refusal && !sending.IsCancellationRequested)
+            else if (e is StreamStartException { Failure: StreamStartFailure.BudgetExceeded or StreamStartFailure.ModelRetired } refusal && !following.SwitchedOff)
             {
                 // Nothing was sent or stored: the banner says why.
                 if (refusal.Failure == StreamStartFailure.BudgetExceeded)
@@ -349,22 +304,24 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
                     ModelRefusal = e.Message;
                 }
 
-                undo();
+                draft.Rollback();
+                follower.End(following);
                 Streaming = false;
-                MarkLastTurn();
+                transcript.MarkLastTurn(Streaming);
                 Notify();
-                return ReplyOutcome.NotSent;
+                return TurnOutcome.NotSent;
             }
             else if (e is StreamStartException { StoredReply: var (conversationId, messageId) })
             {
                 // Anthropic refused the call, and the failed reply was stored: it can be retried in place.
                 reply.Id = messageId;
-                if (!sending.IsCancellationRequested)
+                if (!following.SwitchedOff)
                 {
                     Started(conversationId);
                 }
             }
 
+            draft.Commit();
             reply.Finish(ChatMessageState.Failed, error: e switch
             {
                 StreamStartException or InvalidInputException => e.Message,
@@ -376,34 +333,34 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
                 logger.LogError(e, "Sending a message failed unexpectedly");
             }
 
-            if (sending.IsCancellationRequested)
+            if (!follower.End(following))
             {
-                return ReplyOutcome.Detached;
+                return TurnOutcome.Detached;
             }
 
             Streaming = false;
-            MarkLastTurn();
+            transcript.MarkLastTurn(Streaming);
             Notify();
-            return ReplyOutcome.Ended;
+            return TurnOutcome.Ended;
         }
 
-        KeepWhileOpen(live);
+        draft.Commit();
+        follower.Keep(live);
         _ = CountWhenEndedAsync(live);
-        return sending.IsCancellationRequested ? ReplyOutcome.Detached : await FollowAsync(live, reply, sending);
+        return following.SwitchedOff ? TurnOutcome.Detached : await FollowAsync(live, reply, following);
     }
 
-    /// <summary>Shows <paramref name="live"/>'s events in <paramref name="reply"/> until it ends or <paramref name="switchOff"/> detaches the page.</summary>
-    private async Task<ReplyOutcome> FollowAsync(LiveReply live, ChatMessage reply, CancellationTokenSource switchOff)
+    /// <summary>Shows <paramref name="live"/>'s events in <paramref name="reply"/> until it ends or the page stops following it.</summary>
+    private async Task<TurnOutcome> FollowAsync(LiveReply live, ChatMessage reply, ReplyFollower.Following following)
     {
-        watched = live;
+        following.Reply = live;
         Streaming = true;
-        MarkLastTurn();
+        transcript.MarkLastTurn(Streaming);
         // Stop can be pressed from now on.
         Notify();
-        var ct = switchOff.Token;
         try
         {
-            await foreach (var (_, e) in live.WatchAsync(0, ct))
+            await foreach (var (_, e) in live.WatchAsync(0, following.Token))
             {
                 Apply(reply, e);
             }
@@ -413,30 +370,29 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
                 // Ended with a cost but no done: stopped, here or from another tab.
                 reply.Finish(ChatMessageState.Stopped);
             }
-            else if (reply is { State: ChatMessageState.Failed, Cost: null })
+            else if (reply is { State: ChatMessageState.Failed, Cost: null } && live.SettledCost is { } billed)
             {
-                // A failed reply's stream tells no cost, but its rows hold what it was billed: show it now, as a reload would.
-                await ShowRecordedCostAsync(reply, live);
+                // A failed reply's stream tells no cost, but it was billed: show it now, as a reload would.
+                reply.SetCost(billed);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (following.SwitchedOff)
         {
             // Detached: the operator opened another conversation or left; the reply goes on without this page.
-            return ReplyOutcome.Detached;
+            return TurnOutcome.Detached;
         }
         finally
         {
             // Unless a later follow (of this same reply, say) has taken over.
-            if (watching == switchOff)
+            if (follower.End(following))
             {
-                watched = null;
                 Streaming = false;
-                MarkLastTurn();
+                transcript.MarkLastTurn(Streaming);
             }
         }
 
         Notify();
-        return ReplyOutcome.Ended;
+        return TurnOutcome.Ended;
     }
 
     private void Apply(ChatMessage reply, StreamEvent e)
@@ -445,7 +401,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         {
             case MetaEvent meta:
                 reply.Id = meta.MessageId;
-                if (messages.IndexOf(reply) is > 0 and var at && messages[at - 1] is { IsUser: true, Id: null } question)
+                if (transcript.UnnamedQuestionOf(reply) is { } question)
                 {
                     question.Id = meta.QuestionId;
                 }
@@ -486,44 +442,17 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
     }
 
-    private async Task ShowRecordedCostAsync(ChatMessage reply, LiveReply live)
-    {
-        try
-        {
-            if (await RecordedAsync(live) is { } recorded && ChatMessage.From(recorded, null).Cost is { } cost)
-            {
-                reply.SetCost(cost);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The reply shows without its cost, as it ended; a reload shows it.
-            logger.LogWarning(e, "Reading a failed reply's recorded cost failed");
-        }
-    }
-
-    /// <summary>The reply's message as stored: its cost once it has ended.</summary>
-    private async Task<MessageView?> RecordedAsync(LiveReply live) =>
-        (await conversations.GetAsync(userId, live.ConversationId))?.Messages.FirstOrDefault(m => m.Id == live.MessageId);
-
     /// <summary>
-    /// Adds a reply sent from here to the session total once it has ended and its cost is recorded, whichever conversation
+    /// Adds a reply sent from here to the session total once it has ended with its cost recorded, whichever conversation
     /// the page shows by then.
     /// </summary>
     private async Task CountWhenEndedAsync(LiveReply live)
     {
-        try
+        await live.Finished;
+        if (live.SettledCost is { } billed && !disposed)
         {
-            await live.Finished;
-            if (await RecordedAsync(live) is { Cost: { } cost } && !disposed)
-            {
-                SessionTotal += cost;
-                Notify();
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Adding a reply to the session total failed");
+            SessionTotal += billed.TotalCost;
+            Notify();
         }
     }
 
@@ -537,52 +466,10 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
     }
 
-    /// <summary>Only the last question and its reply can be made again, and not while a reply is being written.</summary>
-    private void MarkLastTurn()
-    {
-        var lastQuestion = Streaming ? null : messages.LastOrDefault(m => m.IsUser);
-        var lastReply = lastQuestion is not null && messages[^1] is { IsUser: false } reply ? reply : null;
-        foreach (var message in messages)
-        {
-            message.IsLastTurn = message == lastQuestion || message == lastReply;
-        }
-    }
-
     /// <summary>Stops showing the followed reply; it goes on, and the conversation shows it when opened again.</summary>
-    private void KeepWhileOpen(LiveReply live)
-    {
-        var keeper = live.Keep();
-        lock (kept)
-        {
-            if (disposed)
-            {
-                keeper.Dispose();
-                return;
-            }
-
-            kept.Add(keeper);
-        }
-
-        // Released as the reply ends, so a long-open page holds no finished reply's events.
-        _ = live.Finished.ContinueWith(_ => Release(keeper), TaskScheduler.Default);
-    }
-
-    private void Release(IDisposable keeper)
-    {
-        lock (kept)
-        {
-            kept.Remove(keeper);
-        }
-
-        keeper.Dispose();
-    }
-
     private void Detach()
     {
-        watching?.Cancel();
-        watching?.Dispose();
-        watching = null;
-        watched = null;
+        follower.Detach();
         Streaming = false;
     }
 
@@ -597,19 +484,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
 
     public void Dispose()
     {
-        IDisposable[] released;
-        lock (kept)
-        {
-            disposed = true;
-            released = [.. kept];
-            kept.Clear();
-        }
-
-        Detach();
-        foreach (var keeper in released)
-        {
-            // The page is closed: from here the grace period decides, as for any reply nobody watches.
-            keeper.Dispose();
-        }
+        disposed = true;
+        follower.Dispose();
     }
 }

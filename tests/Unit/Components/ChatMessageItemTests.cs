@@ -9,12 +9,15 @@ namespace CommandCenter.Unit.Components;
 
 public sealed class ChatMessageItemTests : BunitContext
 {
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock = new();
     private static readonly CostEvent Cost = new(45, 12, 0, 0, 0.000315m, 0m, "claude-sonnet-4-5", "end_turn");
 
     public ChatMessageItemTests()
     {
         Services.AddMudServices();
         Services.AddSingleton<MarkdownRenderer>();
+        // Time stands still unless a test moves it: a throttled render happens when the test says, not when the machine is slow.
+        Services.AddSingleton<TimeProvider>(Clock);
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
