@@ -1,11 +1,45 @@
 // Streams one message from Command Center's SSE API with fetch (EventSource cannot POST), and resumes it with
 // Last-Event-ID if the connection drops: the reply runs on the server either way, so nothing is lost or repeated.
 const base = process.env.CC_URL ?? 'http://127.0.0.1:5000';
-const login = await fetch(`${base}/api/auth/login`, {
+
+// One clear line and exit 1, instead of a stack trace further on.
+function fail(message) {
+  console.error(message);
+  process.exit(1);
+}
+
+// Every API error is a problem document with an "error" string.
+async function errorOf(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text).error ?? text;
+  } catch {
+    return text || response.statusText;
+  }
+}
+
+async function call(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    fail(`Cannot reach Command Center at ${base}: ${e.cause?.message ?? e.message}`);
+  }
+}
+
+if (!process.env.CC_EMAIL || !process.env.CC_PASSWORD || !process.env.CC_AGENT) {
+  fail('Set CC_EMAIL, CC_PASSWORD and CC_AGENT (and CC_URL when Command Center is not at http://127.0.0.1:5000).');
+}
+const login = await call(`${base}/api/auth/login`, {
   method: 'POST',
   headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify({ email: process.env.CC_EMAIL, password: process.env.CC_PASSWORD }),
 });
+if (login.status === 401) {
+  // Identity's refusal says only "Failed"; the likely cause is more use to a reader.
+  fail(`Sign-in as ${process.env.CC_EMAIL} was refused (401): check CC_EMAIL and CC_PASSWORD.`);
+} else if (!login.ok) {
+  fail(`Sign-in as ${process.env.CC_EMAIL} failed (${login.status}): ${await errorOf(login)}`);
+}
 const { accessToken } = await login.json();
 const auth = { 'Authorization': `Bearer ${accessToken}` };
 
@@ -43,13 +77,13 @@ async function readEvents(response) {
   }
 }
 
-const response = await fetch(`${base}/api/command-center/message`, {
+const response = await call(`${base}/api/command-center/message`, {
   method: 'POST',
   headers: { ...auth, 'Content-Type': 'application/json' },
   body: JSON.stringify({ agentId: process.env.CC_AGENT, conversationId: null, message: process.env.CC_MESSAGE ?? 'Hello!' }),
 });
 if (!response.ok) {
-  throw new Error(`${response.status}: ${(await response.json()).error}`);
+  fail(`The message was refused (${response.status}): ${await errorOf(response)}`);
 }
 
 try {
@@ -60,11 +94,11 @@ try {
 
 // A stopped reply ends with its cost and no "done"; a cut connection ends with neither. Resume the latter.
 for (let attempt = 1; !finished && messageId && attempt <= 3; attempt++) {
-  const resumed = await fetch(`${base}/api/command-center/messages/${messageId}/events`, {
+  const resumed = await call(`${base}/api/command-center/messages/${messageId}/events`, {
     headers: { ...auth, 'Last-Event-ID': String(lastEventId) },
   });
   if (!resumed.ok) {
-    console.error(`resume: ${resumed.status} ${(await resumed.json()).error}`);
+    console.error(`resume: ${resumed.status} ${await errorOf(resumed)}`);
     break;
   }
   try {

@@ -11,6 +11,10 @@
 #   cc_ensure_nginx          install Debian's nginx if /usr/sbin/nginx is missing (the two-instance tests run their own)
 #   cc_ensure_node           install Debian's nodejs and npm if node or npm is missing (the official-client tests)
 #   cc_count_trx DIR         print "PASSED FAILED SKIPPED FILES" summed over DIR/**/*.trx
+#   cc_url_parts URL         print "SCHEME HOST PORT" of an http(s) URL (HOST without brackets; a wildcard host as 127.0.0.1)
+#   cc_listening HOST PORT   is something accepting connections there? (3 s at most)
+#   cc_http_get URL          print the body of GET URL (curl, else bash's /dev/tcp for http://); fails when nothing answers
+#   cc_is_command_center URL is Command Center answering at this base URL?
 #
 # Safe under `set -euo pipefail`.
 
@@ -304,6 +308,64 @@ cc_ensure_node() {
   if [ "$major" -lt 20 ]; then
     cc_log "warning: Node.js $(node --version) is older than 20, which the Anthropic TypeScript SDK needs"
   fi
+}
+
+# ------------------------------------------------------------------ what is on a port
+
+cc_url_parts() {
+  local url="${1:?usage: cc_url_parts URL}" scheme rest hostport host port
+  case "$url" in
+    http://*) scheme=http ;;
+    https://*) scheme=https ;;
+    *) return 1 ;;
+  esac
+  rest="${url#*://}"
+  hostport="${rest%%/*}"
+  case "$hostport" in
+    \[*\]:*) host="${hostport%%\]:*}"; host="${host#\[}"; port="${hostport##*\]:}" ;;
+    \[*\]) host="${hostport#\[}"; host="${host%\]}"; port="" ;;
+    *:*) host="${hostport%:*}"; port="${hostport##*:}" ;;
+    *) host="$hostport"; port="" ;;
+  esac
+  if [ -z "$port" ]; then
+    if [ "$scheme" = https ]; then port=443; else port=80; fi
+  fi
+  case "$port" in ''|*[!0-9]*) return 1 ;; esac
+  # Kestrel's "any address" forms are reached on loopback.
+  case "$host" in ''|'*'|'+'|0.0.0.0|::) host=127.0.0.1 ;; esac
+  printf '%s %s %s\n' "$scheme" "$host" "$port"
+}
+
+cc_listening() {
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "${1:?usage: cc_listening HOST PORT}" "${2:?usage: cc_listening HOST PORT}" 2>/dev/null
+}
+
+cc_http_get() {
+  local url="${1:?usage: cc_http_get URL}"
+  if command -v curl >/dev/null 2>&1; then
+    curl -sS -k --max-time 3 "$url" 2>/dev/null
+    return
+  fi
+  # No curl (a bare Debian): HTTP/1.0 by hand, which Kestrel answers without chunking.
+  local parts scheme host port rest path
+  parts="$(cc_url_parts "$url")" || return 1
+  read -r scheme host port <<<"$parts"
+  [ "$scheme" = http ] || return 1
+  rest="${url#*://}"
+  path="/"
+  case "$rest" in */*) path="/${rest#*/}" ;; esac
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$0:$1" >&3
+    cat <&3' "$host" "$port" "$path" 2>/dev/null | tr -d '\r' | sed '1,/^$/d'
+}
+
+# Its liveness probe says Healthy, and its API answers with problem documents that carry an "error" string.
+cc_is_command_center() {
+  local base="${1%/}" live api
+  live="$(cc_http_get "$base/health/live")" || return 1
+  [ "$live" = "Healthy" ] || return 1
+  api="$(cc_http_get "$base/api/agents")" || return 1
+  [[ "$api" == *'"error"'* ]]
 }
 
 # ------------------------------------------------------------------ TRX files

@@ -8,8 +8,11 @@
 # database "commandcenter". Without Seed__AdminEmail it seeds admin@commandcenter.local
 # with a password generated once and kept in .data/admin-password.
 # --fake also starts the fake Anthropic upstream (tests/FakeAnthropic) on
-# 127.0.0.1:${CC_FAKE_PORT:-5099} and points the app at it.
-# Listens on ${CC_URLS:-http://127.0.0.1:5000}.
+# 127.0.0.1:${CC_FAKE_PORT:-5099} and points the app at it; a fake left running there by an
+# earlier run is used as it is.
+# Listens on ${CC_URLS:-http://127.0.0.1:5000}. When Command Center already answers there, it
+# says so in one line and exits 0; when another program holds the address, it says so and exits 1.
+# Both are checked before anything is installed, built or started.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +23,41 @@ args=()
 for a in "$@"; do
   if [ "$a" = "--fake" ]; then fake=1; else args+=("$a"); fi
 done
+
+# --- already running? (before anything is installed, built, started or migrated)
+url="${CC_URLS:-http://127.0.0.1:5000}"
+IFS=';' read -r -a urls <<<"$url"
+for u in "${urls[@]}"; do
+  if ! parts="$(cc_url_parts "$u")"; then
+    cc_die "CC_URLS: '$u' is not an http:// or https:// address with a numeric port"
+    exit 1
+  fi
+  read -r scheme host port <<<"$parts"
+  if cc_listening "$host" "$port"; then
+    case "$host" in *:*) base="$scheme://[$host]:$port" ;; *) base="$scheme://$host:$port" ;; esac
+    if cc_is_command_center "$base"; then
+      cc_log "Command Center is already running at $base"
+      exit 0
+    fi
+    cc_die "$base is in use by another program (not Command Center); stop it, or choose another address, e.g. CC_URLS=http://127.0.0.1:5001"
+    exit 1
+  fi
+done
+
+fake_running=0
+if [ "$fake" = 1 ]; then
+  fake_port="${CC_FAKE_PORT:-5099}"
+  fake_url="http://127.0.0.1:$fake_port"
+  if cc_listening 127.0.0.1 "$fake_port"; then
+    # The fake answers this path with its name (tests/FakeAnthropic/MessagesHandler.cs).
+    if [ "$(cc_http_get "$fake_url/fake-anthropic" || true)" = "Command Center's fake Anthropic upstream" ]; then
+      fake_running=1
+    else
+      cc_die "port $fake_port is in use by another program (not the fake Anthropic upstream); stop it, or choose another port, e.g. CC_FAKE_PORT=5098"
+      exit 1
+    fi
+  fi
+fi
 
 # --- database
 if [ -z "${ConnectionStrings__CommandCenter:-}" ]; then
@@ -82,13 +120,11 @@ stop_fake() {
     kill -KILL -- "-$fake_pid" 2>/dev/null || true
   fi
 }
-if [ "$fake" = 1 ]; then
-  fake_port="${CC_FAKE_PORT:-5099}"
-  fake_url="http://127.0.0.1:$fake_port"
-  if (exec 3<>"/dev/tcp/127.0.0.1/$fake_port") 2>/dev/null; then
-    cc_die "port $fake_port is already in use; stop that program or set CC_FAKE_PORT"
-    exit 1
-  fi
+if [ "$fake" = 1 ] && [ "$fake_running" = 1 ]; then
+  # Left by an earlier run: used as it is, and left running when this one ends.
+  cc_log "using the fake Anthropic upstream already running at $fake_url (stop it to start a fresh build)"
+  export Anthropic__BaseUrl="$fake_url"
+elif [ "$fake" = 1 ]; then
   mkdir -p "$cc_root/.data"
   fake_log="$cc_root/.data/fake-anthropic.log"
   cc_log "building and starting the fake Anthropic upstream on $fake_url (log: .data/fake-anthropic.log)"
@@ -116,7 +152,6 @@ if [ "$fake" = 1 ]; then
 fi
 
 # --- the app
-url="${CC_URLS:-http://127.0.0.1:5000}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
 {
   echo

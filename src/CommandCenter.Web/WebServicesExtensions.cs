@@ -7,6 +7,7 @@ using CommandCenter.Web.Components.Account;
 using CommandCenter.Web.Health;
 using CommandCenter.Web.Streaming;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -52,15 +53,20 @@ internal static class WebServicesExtensions
             .AddBearerToken(IdentityConstants.BearerScheme)
             .AddScheme<AuthenticationSchemeOptions, IntegrationKeyAuthenticationHandler>(IntegrationKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
+        // Every API policy knows integration keys, so that one is told apart from no sign-in: a key where keys may not go is a
+        // 403 that says so (IntegrationKeysRefused), an unknown or revoked one a 401.
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthPolicies.Api, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireAuthenticatedUser()
-                .AddRequirements(new ActiveAccountRequirement()))
+            .AddPolicy(AuthPolicies.Api, policy => policy
+                .AddAuthenticationSchemes(IdentityConstants.BearerScheme, IntegrationKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
+                .AddRequirements(new ActiveAccountRequirement(), new IntegrationKeysRefused()))
             .AddPolicy(AuthPolicies.ApiOrIntegrationKey, policy => policy
                 .AddAuthenticationSchemes(IdentityConstants.BearerScheme, IntegrationKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
                 .AddRequirements(new ActiveAccountRequirement()))
-            .AddPolicy(AuthPolicies.ApiAdmin, policy => policy.AddAuthenticationSchemes(IdentityConstants.BearerScheme).RequireRole(Roles.Admin)
-                .AddRequirements(new ActiveAccountRequirement()))
+            .AddPolicy(AuthPolicies.ApiAdmin, policy => policy
+                .AddAuthenticationSchemes(IdentityConstants.BearerScheme, IntegrationKeyAuthenticationHandler.SchemeName).RequireRole(Roles.Admin)
+                .AddRequirements(new ActiveAccountRequirement(), new IntegrationKeysRefused()))
             .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, IntegrationKeysRefusedResultHandler>();
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {

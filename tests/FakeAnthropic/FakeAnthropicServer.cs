@@ -51,6 +51,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     /// <summary>The scenario for requests whose key has none of its own.</summary>
     public FakeScenario DefaultScenario { get; set; } = new();
 
+    /// <summary>
+    /// Chooses the scenario from the request itself for requests whose key has none of its own (e.g. <see cref="FakeDemo.ScenarioFor"/>,
+    /// what the standalone fake answers with); null answers them with <see cref="DefaultScenario"/>.
+    /// </summary>
+    public Func<RecordedRequest, FakeScenario>? DefaultScenarioFor { get; set; }
+
     /// <summary>Answers requests carrying <paramref name="apiKey"/> with <paramref name="scenario"/>.</summary>
     public void SetScenario(string apiKey, FakeScenario scenario) => _scenarios[apiKey] = scenario;
 
@@ -122,7 +128,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     }
 
     private FakeScenario ScenarioFor(RecordedRequest request) =>
-        request.ApiKey is { } key && _scenarios.TryGetValue(key, out var scenario) ? scenario : DefaultScenario;
+        request.ApiKey is { } key && _scenarios.TryGetValue(key, out var scenario) ? scenario : DefaultScenarioFor?.Invoke(request) ?? DefaultScenario;
 
     private void Record(RecordedRequest request)
     {

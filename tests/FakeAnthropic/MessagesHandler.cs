@@ -18,8 +18,23 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     // Relaxed escaping keeps non-ASCII text readable on the wire, as the real API does; it is still valid JSON.
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>
+    /// <c>GET</c> here answers <see cref="Identity"/>, unrecorded: how <c>scripts/run.sh --fake</c> tells a fake it can reuse (left
+    /// running by an earlier run) from another program holding the port. Anthropic has no such path.
+    /// </summary>
+    internal const string IdentityPath = "/fake-anthropic";
+
+    internal const string Identity = "Command Center's fake Anthropic upstream";
+
     public async Task HandleAsync(HttpContext context)
     {
+        if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path == IdentityPath)
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(Identity, context.RequestAborted);
+            return;
+        }
+
         var request = await RecordAsync(context);
         if (request is null) return;
         onArrived?.Invoke(request);

@@ -3,6 +3,8 @@ using CommandCenter.Services.Traces;
 using CommandCenter.Services.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -49,6 +51,7 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
             }
 
             // The lock is released when this connection closes, whatever happens below.
+            await CreateMigrationsHistoryAsync(db, ct);
             await db.Database.MigrateAsync(ct);
             await SeedAsync(scope.ServiceProvider, ct);
         }
@@ -57,6 +60,15 @@ internal sealed partial class DatabaseInitializer(IServiceProvider services, IOp
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// Creates EF's (empty) migrations history table if it is missing, as migrating would. Npgsql's provider finds out whether
+    /// it exists by reading it and catching the failure, which EF logs at Error ("Failed executing DbCommand … FROM
+    /// "__EFMigrationsHistory"") on every first start: a false alarm on a newcomer's first screen (npgsql/efcore.pg#3407).
+    /// With the table there, nothing fails, and a command that really fails still logs at Error, during migration too.
+    /// </summary>
+    private static async Task CreateMigrationsHistoryAsync(CommandCenterDbContext db, CancellationToken ct) =>
+        await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
 
     /// <summary>
     /// Creates the configured database through the server's maintenance database, so a first start on an empty

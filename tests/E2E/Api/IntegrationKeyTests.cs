@@ -64,15 +64,27 @@ public sealed class IntegrationKeyTests(CommandCenterApp app) : IClassFixture<Co
         var used = (await user.Client.GetFromJsonAsync<JsonElement>("/api/api-keys", Ct))[0];
         used.GetProperty("lastUsedAt").ValueKind.ShouldBe(JsonValueKind.String);
 
-        // Only what an external chat frontend needs: not the owner's keys, usage, settings or anything of an admin.
-        (await viaKey.GetAsync("/api/api-keys", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await viaKey.PostAsJsonAsync("/api/api-keys", new { name = "minted by a key" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await viaKey.GetAsync("/api/usage", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await viaKey.GetAsync("/api/me/anthropic-key", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await viaKey.PostAsJsonAsync("/api/agents", new { name = "x", model = "claude-haiku-4-5", maxTokens = 10, status = "ACTIVE" }, Ct)).StatusCode
-            .ShouldBeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden);
+        // Only what an external chat frontend needs: not the owner's keys, usage, settings or anything of an admin. The key is
+        // known there, so it is told it may not (403), not asked who it is (401).
+        foreach (var refused in (HttpResponseMessage[])
+        [
+            await viaKey.GetAsync("/api/api-keys", Ct),
+            await viaKey.PostAsJsonAsync("/api/api-keys", new { name = "minted by a key" }, Ct),
+            await viaKey.GetAsync("/api/usage", Ct),
+            await viaKey.GetAsync("/api/me/anthropic-key", Ct),
+            await viaKey.PostAsJsonAsync("/api/agents", new { name = "x", model = "claude-haiku-4-5", maxTokens = 10, status = "ACTIVE" }, Ct),
+        ])
+        {
+            using var _ = refused;
+            refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden, refused.RequestMessage!.RequestUri!.ToString());
+            refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error").GetString().ShouldBe("Integration keys cannot call this endpoint.");
+        }
+
+        (await app.Database.QueryAsync("SELECT 1 FROM integration_keys WHERE \"ownerId\" = $1", user.Id)).Count.ShouldBe(1, "the key minted nothing");
         using var unknown = ClientWithKey("cc_" + new string('0', 64));
         (await unknown.GetAsync("/api/agents", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await unknown.GetAsync("/api/usage", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "an unknown key is not known anywhere");
     }
 
     [Fact]

@@ -38,6 +38,26 @@ public sealed class MigrationTests(CommandCenterApp app) : IClassFixture<Command
     }
 
     [Fact]
+    public async Task AFirstStartLogsNoFailedCommandAndAFailedCommandLaterStillLogsAnError()
+    {
+        // The fixture's app started on a database that did not exist: nothing EF ran on the way failed, not even the read of
+        // the migrations history that Npgsql's provider uses to find out whether it exists.
+        var atStart = app.Logs.Lines.ToList();
+        atStart.ShouldContain(l => l.Contains("__EFMigrationsHistory"), "the history was read and written (EF logs its commands at Trace)");
+        atStart.Where(l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal))
+            .Where(l => l.Contains(" Microsoft.EntityFrameworkCore", StringComparison.Ordinal) || l.Contains("__EFMigrationsHistory", StringComparison.Ordinal))
+            .ShouldBeEmpty();
+
+        // A command that fails once the app runs is still an error in the log.
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CommandCenterDbContext>();
+        await Should.ThrowAsync<Npgsql.PostgresException>(() => db.Database.ExecuteSqlRawAsync("SELECT * FROM no_such_table", TestContext.Current.CancellationToken));
+        await app.Logs.WaitForAsync(
+            l => l.StartsWith("Error Microsoft.EntityFrameworkCore.Database.Command: Failed executing DbCommand", StringComparison.Ordinal) && l.Contains("no_such_table"),
+            TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task TodaysClaudeKeepsAnInstallsOwnPricesAndEveryTracesCostAndMakesItsRatesExplicit()
     {
         var ct = TestContext.Current.CancellationToken;
