@@ -1,6 +1,6 @@
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Models;
@@ -57,7 +57,7 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<ShortCache>();
         services.AddSingleton<IDatabaseNotifications>(sp => sp.GetRequiredService<ShortCache>());
         services.AddHostedService<DatabaseListener>();
-        services.AddSingleton<ApiKeyVault>();
+        services.AddSingleton<AnthropicKeyVault>();
         services.AddSingleton<PriceBook>();
         services.AddSingleton<BudgetBook>();
         services.AddSingleton<IntegrationKeyStore>();

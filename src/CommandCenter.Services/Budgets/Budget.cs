@@ -5,9 +5,9 @@ public static class BudgetScope
 {
     public const string User = "user";
     public const string Agent = "agent";
-    public const string ApiKey = "apiKey";
+    public const string IntegrationKey = "apiKey";
 
-    public static readonly IReadOnlyList<string> All = [User, Agent, ApiKey];
+    public static readonly IReadOnlyList<string> All = [User, Agent, IntegrationKey];
 }
 
 /// <summary>A monthly spending limit in USD for one user, agent or integration key; months are calendar months in UTC.</summary>

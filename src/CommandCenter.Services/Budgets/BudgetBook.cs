@@ -52,7 +52,7 @@ public sealed class BudgetBook(IDbContextFactory<CommandCenterDbContext> dbFacto
     private async Task<List<Budget>> ApplyingAsync(string userId, string agentId, string? integrationKeyId, CancellationToken ct)
     {
         List<Budget> applying = [];
-        foreach (var (scope, subjectId) in new[] { (BudgetScope.User, userId), (BudgetScope.Agent, agentId), (BudgetScope.ApiKey, integrationKeyId) })
+        foreach (var (scope, subjectId) in new[] { (BudgetScope.User, userId), (BudgetScope.Agent, agentId), (BudgetScope.IntegrationKey, integrationKeyId) })
         {
             if (subjectId is not null)
             {

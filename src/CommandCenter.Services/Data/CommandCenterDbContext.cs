@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CommandCenter.Services.Agents;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Conversations;
@@ -23,7 +23,7 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
     public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
     public DbSet<Models.ClaudeModel> Models => Set<Models.ClaudeModel>();
     public DbSet<ToolPrice> ToolPrices => Set<ToolPrice>();
-    public DbSet<AnthropicApiKey> AnthropicApiKeys => Set<AnthropicApiKey>();
+    public DbSet<AnthropicKey> AnthropicKeys => Set<AnthropicKey>();
     public DbSet<TaskTrace> TaskTraces => Set<TaskTrace>();
     public DbSet<TraceSession> TraceSessions => Set<TraceSession>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
@@ -42,7 +42,8 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
         // Identity's tables keep the names its template gives them.
         foreach (var entity in builder.Model.GetEntityTypes().Where(e => e.ClrType.Namespace?.StartsWith("CommandCenter.", StringComparison.Ordinal) == true && e.ClrType != typeof(ApplicationUser)))
         {
-            foreach (var property in entity.GetProperties())
+            // A column named explicitly (one that kept its name when its property was renamed) keeps that name.
+            foreach (var property in entity.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {
                 property.SetColumnName(JsonNamingPolicy.CamelCase.ConvertName(property.Name));
             }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.IntegrationKeys;
@@ -31,7 +31,7 @@ public sealed record GatewayHeaders(string? Version, string? Beta);
 /// </summary>
 public sealed partial class GatewayService(
     IDbContextFactory<CommandCenterDbContext> dbFactory,
-    ApiKeyVault keys,
+    AnthropicKeyVault keys,
     ModelCatalog models,
     PriceBook prices,
     BudgetBook budgets,
@@ -95,7 +95,7 @@ public sealed partial class GatewayService(
             HttpResponseMessage upstream;
             try
             {
-                upstream = await anthropic.SendAsIsAsync(plan.ApiKey, "v1/messages", plan.Body, headers.Version, Beta(headers.Beta, plan.Beta), CancellationToken.None);
+                upstream = await anthropic.SendAsIsAsync(plan.AnthropicKey, "v1/messages", plan.Body, headers.Version, Beta(headers.Beta, plan.Beta), CancellationToken.None);
             }
             catch (AnthropicApiException e)
             {
@@ -109,7 +109,7 @@ public sealed partial class GatewayService(
             }
 
             var counter = new OutputTokenCounter(
-                (text, token) => anthropic.CountTokensAsync(plan.ApiKey, GatewayBody.CountRequestWith(plan.Body, text), token), logger);
+                (text, token) => anthropic.CountTokensAsync(plan.AnthropicKey, GatewayBody.CountRequestWith(plan.Body, text), token), logger);
             return new GatewayCall(upstream, GatewayBody.Streams(plan.Body) && upstream.IsSuccessStatusCode, rows, recorder, anthropic, counter,
                 reservation.Dispose, live.RecordingAbandoned, clock, started, logger);
         }
@@ -160,9 +160,9 @@ public sealed partial class GatewayService(
 
     /// <summary>The call to make and the rows it will write.</summary>
     /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
-    private sealed class Plan(string apiKey, JsonObject body, string? beta, ReplyRows rows, decimal worstCase)
+    private sealed class Plan(string anthropicKey, JsonObject body, string? beta, ReplyRows rows, decimal worstCase)
     {
-        public string ApiKey { get; } = apiKey;
+        public string AnthropicKey { get; } = anthropicKey;
         public JsonObject Body { get; } = body;
         public string? Beta { get; } = beta;
         public ReplyRows Rows { get; } = rows;
@@ -261,7 +261,7 @@ public sealed partial class GatewayService(
     {
         StreamStartFailure.RateLimited => new GatewayRefusal(429, "rate_limit_error", e.Message) { RetryAfter = e.RetryAfter },
         StreamStartFailure.Unavailable => new GatewayRefusal(503, "api_error", e.Message) { RetryAfter = e.RetryAfter ?? TimeSpan.FromSeconds(5) },
-        StreamStartFailure.AccountDisabled or StreamStartFailure.NoApiKey => new GatewayRefusal(403, "permission_error", e.Message),
+        StreamStartFailure.AccountDisabled or StreamStartFailure.NoAnthropicKey => new GatewayRefusal(403, "permission_error", e.Message),
         _ => GatewayRefusal.Invalid(e.Message),
     };
 

@@ -73,7 +73,7 @@ public sealed class IntegrationKeyStore(IDbContextFactory<CommandCenterDbContext
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var keys = await db.IntegrationKeys.AsNoTracking().Where(k => k.OwnerId == ownerId).OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
-        var keyBudgets = (await budgets.ListAsync(BudgetScope.ApiKey, [.. keys.Select(k => k.Id)], ct)).ToDictionary(b => b.SubjectId);
+        var keyBudgets = (await budgets.ListAsync(BudgetScope.IntegrationKey, [.. keys.Select(k => k.Id)], ct)).ToDictionary(b => b.SubjectId);
         return [.. keys.Select(k => View(k, keyBudgets.GetValueOrDefault(k.Id)))];
     }
 
@@ -101,7 +101,7 @@ public sealed class IntegrationKeyStore(IDbContextFactory<CommandCenterDbContext
             await db.SaveChangesAsync(ct);
         }
 
-        var budget = input.MonthlyBudget is { } limit ? await budgets.SetAsync(BudgetScope.ApiKey, row.Id, new BudgetInput(limit), ct) : null;
+        var budget = input.MonthlyBudget is { } limit ? await budgets.SetAsync(BudgetScope.IntegrationKey, row.Id, new BudgetInput(limit), ct) : null;
         return new CreatedIntegrationKey(View(row, budget), key);
     }
 
@@ -118,7 +118,7 @@ public sealed class IntegrationKeyStore(IDbContextFactory<CommandCenterDbContext
 
         await db.IntegrationKeys.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         cache.Evict(ShortCache.IntegrationKey(hash));
-        await budgets.DeleteAsync(BudgetScope.ApiKey, id, ct);
+        await budgets.DeleteAsync(BudgetScope.IntegrationKey, id, ct);
         return true;
     }
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using CommandCenter.Services.Anthropic;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +18,7 @@ public sealed record ModelRefresh(int Listed, IReadOnlyList<string> Updated, IRe
 /// is not in that API and stays as seeded.
 /// </summary>
 public sealed partial class ModelCatalog(
-    IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, ApiKeyVault keys, AnthropicClient anthropic, TimeProvider clock, ILogger<ModelCatalog> logger)
+    IDbContextFactory<CommandCenterDbContext> dbFactory, ShortCache cache, AnthropicKeyVault keys, AnthropicClient anthropic, TimeProvider clock, ILogger<ModelCatalog> logger)
 {
     /// <summary>The model a new agent starts on, and the one setup's first agent uses: the current Sonnet.</summary>
     public const string DefaultModel = "claude-sonnet-5-5";

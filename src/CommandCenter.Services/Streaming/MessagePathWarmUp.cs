@@ -1,6 +1,6 @@
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Data;
 using CommandCenter.Services.Models;
 using CommandCenter.Services.Pricing;
@@ -15,7 +15,7 @@ namespace CommandCenter.Services.Streaming;
 /// reply reader and a broadcast, recorded nowhere.
 /// </summary>
 public sealed class MessagePathWarmUp(
-    IDbContextFactory<CommandCenterDbContext> dbFactory, ApiKeyVault keys, AgentCatalog agents, ModelCatalog models, PriceBook prices, TimeProvider clock)
+    IDbContextFactory<CommandCenterDbContext> dbFactory, AnthropicKeyVault keys, AgentCatalog agents, ModelCatalog models, PriceBook prices, TimeProvider clock)
 {
     private const string Nobody = "warm-up";
 

@@ -148,7 +148,7 @@ internal sealed class ReplyRows
         ended.CompletedAt = now;
         _earlierUsage = TotalUsage;
         _earlierCost = cost;
-        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.ApiKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now, ended.SessionType);
+        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.IntegrationKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now, ended.SessionType);
         Trace.Sessions.Add(Session);
         return ended;
     }
@@ -159,7 +159,7 @@ internal sealed class ReplyRows
         string sessionType = "command-center") => new()
     {
         SessionType = sessionType,
-        Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = trace.OwnerId, AgentId = agentId, ApiKeyId = apiKeyId, Instruction = trace.Instruction, ModelUsed = model,
+        Id = Ids.New(), TaskTraceId = trace.Id, OwnerId = trace.OwnerId, AgentId = agentId, IntegrationKeyId = apiKeyId, Instruction = trace.Instruction, ModelUsed = model,
         ModelPriceId = price.Id, InputPricePerMTok = price.InputPerMTok, CacheWrite5mPricePerMTok = price.CacheWrite5mPerMTok,
         CacheWrite1hPricePerMTok = price.CacheWrite1hPerMTok, CacheReadPricePerMTok = price.CacheReadPerMTok, OutputPricePerMTok = price.OutputPerMTok,
         HistoryMessagesSent = historySent, HistoryMessagesTrimmed = historyTrimmed, WebSearchPerThousand = webSearchPerThousand, StartedAt = now, CreatedAt = now,

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CommandCenter.Services.Agents;
 using CommandCenter.Services.Anthropic;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
@@ -25,7 +25,7 @@ namespace CommandCenter.Services.Streaming;
 /// </summary>
 public sealed partial class ReplyService(
     IDbContextFactory<CommandCenterDbContext> dbFactory,
-    ApiKeyVault keys,
+    AnthropicKeyVault keys,
     AgentCatalog agents,
     ModelCatalog models,
     PriceBook prices,
@@ -112,7 +112,7 @@ public sealed partial class ReplyService(
         limits.TakeMessage(userId, viaKey);
         var rows = plan.Rows;
         LogStarted(logger, rows.Trace.Id, rows.Trace.MasterAgentId, rows.Session.ModelUsed, rows.Session.HistoryMessagesSent);
-        var calls = new ReplyUpstream(anthropic, plan.ApiKey, plan.Request, anthropicOptions.Value.MaxContinuations, replyLogger);
+        var calls = new ReplyUpstream(anthropic, plan.AnthropicKey, plan.Request, anthropicOptions.Value.MaxContinuations, replyLogger);
         AnthropicStream upstream;
         MessageStarted started;
         try
@@ -217,7 +217,7 @@ public sealed partial class ReplyService(
 
         if (apiKey is null)
         {
-            throw new StreamStartException(StreamStartFailure.NoApiKey, "No Anthropic API key configured");
+            throw new StreamStartException(StreamStartFailure.NoAnthropicKey, "No Anthropic API key configured");
         }
 
         var agent = await agents.FindForReplyAsync(db, request.AgentId!, ct)
@@ -265,7 +265,7 @@ public sealed partial class ReplyService(
         catch (CryptographicException)
         {
             // The Data Protection key ring that encrypted it is gone: the user must enter the key again.
-            throw new StreamStartException(StreamStartFailure.NoApiKey, "No Anthropic API key configured: the stored key can no longer be decrypted; set it again.");
+            throw new StreamStartException(StreamStartFailure.NoAnthropicKey, "No Anthropic API key configured: the stored key can no longer be decrypted; set it again.");
         }
     }
 

@@ -2,7 +2,7 @@ namespace CommandCenter.Services.Streaming;
 
 public enum StreamStartFailure
 {
-    NoApiKey,
+    NoAnthropicKey,
     AgentNotFound,
     AgentInactive,
     ConversationNotFound,

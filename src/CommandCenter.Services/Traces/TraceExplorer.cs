@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Pricing;
 using System.Globalization;
@@ -10,7 +11,7 @@ namespace CommandCenter.Services.Traces;
 /// <summary>Which traces to list: every filter is optional; dates are whole UTC days, both included.</summary>
 public sealed record TraceFilter(
     string? Status = null, string? AgentId = null, string? Model = null, string? UserId = null,
-    DateOnly? From = null, DateOnly? To = null, decimal? MinCost = null, decimal? MaxCost = null, int Page = 1, int PageSize = 50, string? ApiKeyId = null)
+    DateOnly? From = null, DateOnly? To = null, decimal? MinCost = null, decimal? MaxCost = null, int Page = 1, int PageSize = 50, string? IntegrationKeyId = null)
 {
     public const int MaxPageSize = 100;
     public const int MaxPage = 1_000_000;
@@ -103,7 +104,7 @@ public sealed record TraceDetail(
     string? ConversationId, string Instruction, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     int? TimeToFirstTokenMs, int? DurationMs, double? OutputTokensPerSecond, TraceTokens Tokens, decimal Cost, bool CostEstimated, TracePrice Price,
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
-    int HistoryMessagesSent, int HistoryMessagesTrimmed, string? ApiKeyId, string? ApiKeyName,
+    int HistoryMessagesSent, int HistoryMessagesTrimmed, [property: JsonPropertyName("apiKeyId")] string? IntegrationKeyId, [property: JsonPropertyName("apiKeyName")] string? IntegrationKeyName,
     int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls, ClassCosts Costs = default,
     string Source = "command-center", string? UserAgent = null);
 
@@ -176,7 +177,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
                 AgentName = db.Agents.Where(a => a.Id == x.Session.AgentId).Select(a => a.Name).FirstOrDefault(),
                 UserEmail = db.Users.Where(u => u.Id == x.Trace.OwnerId).Select(u => u.Email).FirstOrDefault(),
                 PriceFrom = db.ModelPrices.Where(p => p.Id == x.Session.ModelPriceId).Select(p => (DateTimeOffset?)p.EffectiveFrom).FirstOrDefault(),
-                ApiKeyName = db.IntegrationKeys.Where(k => k.Id == x.Session.ApiKeyId).Select(k => k.Name).FirstOrDefault(),
+                IntegrationKeyName = db.IntegrationKeys.Where(k => k.Id == x.Session.IntegrationKeyId).Select(k => k.Name).FirstOrDefault(),
             })
             .SingleOrDefaultAsync(ct);
         if (found is null)
@@ -210,7 +211,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             new TracePrice(s.ModelPriceId, s.InputPricePerMTok, s.OutputPricePerMTok, found.PriceFrom, s.CacheWrite5mPricePerMTok, s.CacheWrite1hPricePerMTok,
                 s.CacheReadPricePerMTok, s.PriceTierApplied),
             s.StopReason, s.UpstreamRequestId, s.UpstreamMessageId, s.UpstreamStatus, s.Error, s.HistoryMessagesSent, s.HistoryMessagesTrimmed,
-            s.ApiKeyId, s.ApiKeyId is null ? null : found.ApiKeyName ?? "revoked key",
+            s.IntegrationKeyId, s.IntegrationKeyId is null ? null : found.IntegrationKeyName ?? "revoked key",
             calls.Sum(c => c.WebSearchRequests), calls.Sum(c => c.ToolFees), s.WebSearchPerThousand, calls,
             sessions.Aggregate(default(ClassCosts), (sum, c) => sum + CostCalculator.Compute(
                 new TokenUsage(c.TokensIn, c.TokensOut, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens),
@@ -255,9 +256,9 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             query = query.Where(x => x.Trace.OwnerId == userId);
         }
 
-        if (filter.ApiKeyId is { } apiKeyId)
+        if (filter.IntegrationKeyId is { } apiKeyId)
         {
-            query = query.Where(x => x.Session.ApiKeyId == apiKeyId);
+            query = query.Where(x => x.Session.IntegrationKeyId == apiKeyId);
         }
 
         if (filter.From is { } from)

@@ -9,7 +9,7 @@ public sealed class TraceSession
     public required string OwnerId { get; init; }
     public required string AgentId { get; init; }
     /// <summary>The integration key the message came with; null when its owner sent it (the page, or a sign-in token).</summary>
-    public string? ApiKeyId { get; init; }
+    public string? IntegrationKeyId { get; init; }
     public required string Instruction { get; init; }
     public string Status { get; set; } = SessionStatus.Running;
     public required string ModelUsed { get; init; }

@@ -30,7 +30,7 @@ public static class UsageCsv
                 UsageDimension.Agent => [row.AgentId, row.AgentName],
                 UsageDimension.Model => [row.Model],
                 UsageDimension.User => [row.UserId, row.UserEmail],
-                _ => (string?[])[row.ApiKeyId, row.ApiKeyName],
+                _ => (string?[])[row.IntegrationKeyId, row.IntegrationKeyName],
             }).Select(Field).Concat(new object[]
             {
                 row.Replies.Completed, row.Replies.Failed, row.Replies.Cancelled, row.Replies.Running,

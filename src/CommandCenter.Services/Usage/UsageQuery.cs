@@ -13,6 +13,13 @@ public sealed record UsageQuery(DateOnly From, DateOnly To, IReadOnlyList<UsageD
     /// <param name="groupBy">Comma-separated: day, agent, model, user; <c>day</c> when absent.</param>
     /// <param name="userId">Only this user's usage (what admins may ask; others only ever see their own).</param>
     /// <exception cref="InvalidInputException">A date, a dimension or the range is not valid.</exception>
+    // The public names (as the JSON says them): the integration-key dimension is "apiKey" to clients.
+    private static readonly Dictionary<string, UsageDimension> Dimensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["day"] = UsageDimension.Day, ["agent"] = UsageDimension.Agent, ["model"] = UsageDimension.Model, ["user"] = UsageDimension.User,
+        ["apiKey"] = UsageDimension.IntegrationKey,
+    };
+
     public static UsageQuery Parse(string? from, string? to, string? groupBy, string? userId, DateOnly today)
     {
         var errors = new Dictionary<string, string[]>();
@@ -54,7 +61,7 @@ public sealed record UsageQuery(DateOnly From, DateOnly To, IReadOnlyList<UsageD
         var dimensions = new List<UsageDimension>();
         foreach (var name in (groupBy ?? "day").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!Enum.TryParse<UsageDimension>(name, ignoreCase: true, out var dimension) || !Enum.IsDefined(dimension) || char.IsDigit(name[0]))
+            if (!Dimensions.TryGetValue(name, out var dimension))
             {
                 errors["groupBy"] = ["Group by any of day, agent, model, user and apiKey, separated by commas."];
                 break;

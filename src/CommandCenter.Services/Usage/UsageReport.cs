@@ -16,7 +16,7 @@ public enum UsageDimension
     User,
     /// <summary>The integration key the messages came with; messages sent by their owner directly have none.</summary>
     [JsonStringEnumMemberName("apiKey")]
-    ApiKey,
+    IntegrationKey,
 }
 
 /// <summary>Tokens by billing class; cache tokens are never folded into input.</summary>
@@ -42,7 +42,7 @@ public sealed record UsageReplies(int Completed, int Failed, int Cancelled, int 
 /// <summary>One group of the breakdown: the dimensions not grouped by are null.</summary>
 public sealed record UsageRow(
     DateOnly? Day, string? AgentId, string? AgentName, string? Model, string? UserId, string? UserEmail,
-    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, string? ApiKeyId = null, string? ApiKeyName = null,
+    UsageReplies Replies, UsageTokens Tokens, decimal Cost, decimal EstimatedCost, [property: JsonPropertyName("apiKeyId")] string? IntegrationKeyId = null, [property: JsonPropertyName("apiKeyName")] string? IntegrationKeyName = null,
     long WebSearchRequests = 0, decimal ToolFees = 0m, Pricing.ClassCosts Costs = default);
 
 /// <summary>Spend over whole UTC days <see cref="From"/> to <see cref="To"/>, both included.</summary>

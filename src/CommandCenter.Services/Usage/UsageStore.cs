@@ -20,7 +20,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         [UsageDimension.Agent] = "s.\"agentId\"",
         [UsageDimension.Model] = "s.\"modelUsed\"",
         [UsageDimension.User] = "s.\"ownerId\"",
-        [UsageDimension.ApiKey] = "s.\"apiKeyId\"",
+        [UsageDimension.IntegrationKey] = "s.\"apiKeyId\"",
     };
 
     /// <param name="ownerId">Only this user's usage; null for everyone's (administrators).</param>
@@ -36,7 +36,7 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
                 count(*) FILTER (WHERE s.status = 'running' AND NOT s.continued)::int,
                 sum(s."tokensIn")::bigint, sum(s."cacheWriteTokens")::bigint, sum(s."cacheWrite1hTokens")::bigint,
                 sum(s."cacheReadTokens")::bigint, sum(s."tokensOut")::bigint,
-                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.ApiKey)}::text,
+                sum(s.cost), coalesce(sum(s.cost) FILTER (WHERE s."costEstimated"), 0), {Column(UsageDimension.IntegrationKey)}::text,
                 sum(s."webSearchRequests")::bigint, sum(s."toolFees"),
                 -- Each class at the rates its call was charged: cache reads at the row's own rate, not a multiple of input.
                 round(sum(s."tokensIn" * s."inputPricePerMTok") / 1000000, 6), round(sum(s."cacheWriteTokens" * s."cacheWrite5mPricePerMTok") / 1000000, 6),
@@ -87,12 +87,12 @@ public sealed class UsageStore(IDbContextFactory<CommandCenterDbContext> dbFacto
         var agentNames = await db.Agents.AsNoTracking().Where(a => agentIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, a => a.Name, ct);
         var userIds = raw.Select(r => r.UserId).OfType<string>().Distinct().ToList();
         var emails = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email, ct);
-        var keyIds = raw.Select(r => r.Row.ApiKeyId).OfType<string>().Distinct().ToList();
+        var keyIds = raw.Select(r => r.Row.IntegrationKeyId).OfType<string>().Distinct().ToList();
         var keyNames = await db.IntegrationKeys.AsNoTracking().Where(k => keyIds.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => k.Name, ct);
         var rows = raw.Select(r => r.Row with
         {
             // A revoked key's rows keep its id; its name went with it.
-            ApiKeyName = r.Row.ApiKeyId is { } key ? keyNames.GetValueOrDefault(key, "revoked key") : null,
+            IntegrationKeyName = r.Row.IntegrationKeyId is { } key ? keyNames.GetValueOrDefault(key, "revoked key") : null,
             AgentName = r.AgentId is { } agent ? agentNames.GetValueOrDefault(agent) ?? Streaming.ReplyRows.AgentNameOf(agent) : null,
             UserEmail = r.UserId is { } user ? emails.GetValueOrDefault(user) : null,
         }).ToList();

@@ -288,7 +288,7 @@ public sealed class ChatSession(string userId, ReplyService replies, LiveReplies
         }
         catch (Exception e)
         {
-            if (e is StreamStartException { Failure: StreamStartFailure.NoApiKey })
+            if (e is StreamStartException { Failure: StreamStartFailure.NoAnthropicKey })
             {
                 KeyMissing = true;
             }

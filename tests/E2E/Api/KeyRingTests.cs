@@ -54,12 +54,12 @@ public sealed class KeyRingTests(CertificateApp app) : IClassFixture<Certificate
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, $"key-{i}.xml"), xml, TestContext.Current.CancellationToken);
         }
 
-        var withoutCertificate = DataProtectionProvider.Create(folder, b => b.SetApplicationName("CommandCenter")).CreateProtector("CommandCenter.AnthropicApiKey.v1");
+        var withoutCertificate = DataProtectionProvider.Create(folder, b => b.SetApplicationName("CommandCenter")).CreateProtector("CommandCenter.AnthropicKey.v1");
         Should.Throw<CryptographicException>(() => withoutCertificate.Unprotect(stored));
 
         using var certificate = X509CertificateLoader.LoadPkcs12FromFile(CertificateApp.CertificatePath, CertificateApp.Password);
         var withCertificate = DataProtectionProvider.Create(folder, b => b.SetApplicationName("CommandCenter").UnprotectKeysWithAnyCertificate(certificate))
-            .CreateProtector("CommandCenter.AnthropicApiKey.v1");
+            .CreateProtector("CommandCenter.AnthropicKey.v1");
         withCertificate.Unprotect(stored).ShouldBe(apiKey, "with the certificate the same dump does decrypt: the refusal above is the certificate's doing");
         folder.Delete(recursive: true);
     }

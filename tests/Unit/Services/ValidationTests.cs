@@ -1,5 +1,5 @@
 using CommandCenter.Services.Agents;
-using CommandCenter.Services.ApiKeys;
+using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Streaming;
 using CommandCenter.Services.Validation;
 

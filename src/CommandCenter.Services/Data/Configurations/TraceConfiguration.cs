@@ -35,13 +35,14 @@ internal sealed class TraceSessionConfiguration : IEntityTypeConfiguration<Trace
         builder.Property(s => s.CacheReadPricePerMTok).HasPrecision(12, 6);
         builder.Property(s => s.OutputPricePerMTok).HasPrecision(12, 6);
         builder.Property(s => s.OwnerId).HasMaxLength(450);
-        builder.Property(s => s.ApiKeyId).HasMaxLength(64);
+        // "apiKeyId": the column kept its name when integration keys got theirs.
+        builder.Property(s => s.IntegrationKeyId).HasMaxLength(64).HasColumnName("apiKeyId");
         builder.Property(s => s.ToolFees).HasPrecision(18, 6);
         builder.Property(s => s.WebSearchPerThousand).HasPrecision(12, 6);
         // The usage report's: a range of days read from the index alone, whoever's and whatever it is grouped by.
         builder.HasIndex(s => s.CreatedAt).IncludeProperties(s => new
         {
-            s.OwnerId, s.AgentId, s.ModelUsed, s.ApiKeyId, s.Status, s.Cost, s.CostEstimated, s.TokensIn, s.TokensOut, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens,
+            s.OwnerId, s.AgentId, s.ModelUsed, s.IntegrationKeyId, s.Status, s.Cost, s.CostEstimated, s.TokensIn, s.TokensOut, s.CacheWriteTokens, s.CacheWrite1hTokens, s.CacheReadTokens,
             s.WebSearchRequests, s.ToolFees, s.Continued,
             s.InputPricePerMTok, s.CacheWrite5mPricePerMTok, s.CacheWrite1hPricePerMTok, s.CacheReadPricePerMTok, s.OutputPricePerMTok,
         });

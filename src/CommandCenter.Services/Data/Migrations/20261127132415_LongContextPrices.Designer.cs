@@ -82,7 +82,7 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("agents", (string)null);
                 });
 
-            modelBuilder.Entity("CommandCenter.Services.ApiKeys.AnthropicApiKey", b =>
+            modelBuilder.Entity("CommandCenter.Services.AnthropicKeys.AnthropicKey", b =>
                 {
                     b.Property<string>("UserId")
                         .HasColumnType("text")
@@ -776,11 +776,11 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("CommandCenter.Services.ApiKeys.AnthropicApiKey", b =>
+            modelBuilder.Entity("CommandCenter.Services.AnthropicKeys.AnthropicKey", b =>
                 {
                     b.HasOne("CommandCenter.Services.Data.ApplicationUser", null)
                         .WithOne()
-                        .HasForeignKey("CommandCenter.Services.ApiKeys.AnthropicApiKey", "UserId")
+                        .HasForeignKey("CommandCenter.Services.AnthropicKeys.AnthropicKey", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

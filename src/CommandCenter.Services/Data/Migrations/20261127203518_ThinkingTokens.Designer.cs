@@ -94,7 +94,7 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("agents", (string)null);
                 });
 
-            modelBuilder.Entity("CommandCenter.Services.ApiKeys.AnthropicApiKey", b =>
+            modelBuilder.Entity("CommandCenter.Services.AnthropicKeys.AnthropicKey", b =>
                 {
                     b.Property<string>("UserId")
                         .HasColumnType("text")
@@ -681,7 +681,7 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("agentId");
 
-                    b.Property<string>("ApiKeyId")
+                    b.Property<string>("IntegrationKeyId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("apiKeyId");
@@ -836,7 +836,7 @@ namespace CommandCenter.Services.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "ApiKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees", "Continued" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CreatedAt"), new[] { "OwnerId", "AgentId", "ModelUsed", "IntegrationKeyId", "Status", "Cost", "CostEstimated", "TokensIn", "TokensOut", "CacheWriteTokens", "CacheWrite1hTokens", "CacheReadTokens", "WebSearchRequests", "ToolFees", "Continued" });
 
                     b.HasIndex("TaskTraceId");
 
@@ -994,11 +994,11 @@ namespace CommandCenter.Services.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("CommandCenter.Services.ApiKeys.AnthropicApiKey", b =>
+            modelBuilder.Entity("CommandCenter.Services.AnthropicKeys.AnthropicKey", b =>
                 {
                     b.HasOne("CommandCenter.Services.Data.ApplicationUser", null)
                         .WithOne()
-                        .HasForeignKey("CommandCenter.Services.ApiKeys.AnthropicApiKey", "UserId")
+                        .HasForeignKey("CommandCenter.Services.AnthropicKeys.AnthropicKey", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

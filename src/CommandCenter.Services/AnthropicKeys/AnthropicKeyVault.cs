@@ -3,44 +3,44 @@ using Microsoft.AspNetCore.DataProtection;
 using CommandCenter.Services.Validation;
 using Microsoft.EntityFrameworkCore;
 
-namespace CommandCenter.Services.ApiKeys;
+namespace CommandCenter.Services.AnthropicKeys;
 
 /// <summary>What a user may see of their key: whether it is set and its last four characters, never the key.</summary>
-public sealed record ApiKeyStatus(bool Configured, string? Last4, DateTimeOffset? UpdatedAt)
+public sealed record AnthropicKeyStatus(bool Configured, string? Last4, DateTimeOffset? UpdatedAt)
 {
-    public static readonly ApiKeyStatus None = new(false, null, null);
+    public static readonly AnthropicKeyStatus None = new(false, null, null);
 }
 
 /// <summary>Stores users' Anthropic keys encrypted at rest; only the streaming service reads one back in clear.</summary>
-public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider clock)
+public sealed class AnthropicKeyVault(IDbContextFactory<CommandCenterDbContext> dbFactory, IDataProtectionProvider protection, TimeProvider clock)
 {
     public const int MaxKeyLength = 256;
 
-    private readonly IDataProtector _protector = protection.CreateProtector("CommandCenter.AnthropicApiKey.v1");
+    private readonly IDataProtector _protector = protection.CreateProtector("CommandCenter.AnthropicKey.v1");
 
-    public async Task<ApiKeyStatus> GetStatusAsync(string userId, CancellationToken ct = default)
+    public async Task<AnthropicKeyStatus> GetStatusAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.AnthropicApiKeys.AsNoTracking()
+        return await db.AnthropicKeys.AsNoTracking()
             .Where(k => k.UserId == userId)
-            .Select(k => new ApiKeyStatus(true, k.Last4, k.UpdatedAt))
-            .SingleOrDefaultAsync(ct) ?? ApiKeyStatus.None;
+            .Select(k => new AnthropicKeyStatus(true, k.Last4, k.UpdatedAt))
+            .SingleOrDefaultAsync(ct) ?? AnthropicKeyStatus.None;
     }
 
     /// <exception cref="InvalidInputException">The key breaks a rule; nothing was saved.</exception>
-    public async Task<ApiKeyStatus> SetAsync(string userId, AnthropicKeyInput input, CancellationToken ct = default)
+    public async Task<AnthropicKeyStatus> SetAsync(string userId, AnthropicKeyInput input, CancellationToken ct = default)
     {
         InvalidInputException.ThrowIfInvalid(input);
         var apiKey = input.ApiKey!;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.AnthropicApiKeys.SingleOrDefaultAsync(k => k.UserId == userId, ct);
+        var row = await db.AnthropicKeys.SingleOrDefaultAsync(k => k.UserId == userId, ct);
         var protectedKey = _protector.Protect(apiKey);
         var last4 = apiKey[^4..];
         if (row is null)
         {
-            row = new AnthropicApiKey { UserId = userId, ProtectedKey = protectedKey, Last4 = last4 };
-            db.AnthropicApiKeys.Add(row);
+            row = new AnthropicKey { UserId = userId, ProtectedKey = protectedKey, Last4 = last4 };
+            db.AnthropicKeys.Add(row);
         }
         else
         {
@@ -50,13 +50,13 @@ public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFact
 
         row.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        return new ApiKeyStatus(true, row.Last4, row.UpdatedAt);
+        return new AnthropicKeyStatus(true, row.Last4, row.UpdatedAt);
     }
 
     public async Task<bool> RemoveAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.AnthropicApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(ct) > 0;
+        return await db.AnthropicKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(ct) > 0;
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed class ApiKeyVault(IDbContextFactory<CommandCenterDbContext> dbFact
     {
         var account = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.LockoutEnd, Key = db.AnthropicApiKeys.Where(k => k.UserId == u.Id).Select(k => k.ProtectedKey).FirstOrDefault() })
+            .Select(u => new { u.LockoutEnd, Key = db.AnthropicKeys.Where(k => k.UserId == u.Id).Select(k => k.ProtectedKey).FirstOrDefault() })
             .SingleOrDefaultAsync(ct);
         if (account is null || account.LockoutEnd > now)
         {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace CommandCenter.Services.ApiKeys;
+namespace CommandCenter.Services.AnthropicKeys;
 
 public sealed class DataProtectionSettings
 {

@@ -17,9 +17,9 @@ internal sealed record StopReplyResponse(string MessageId, string Status);
 /// <summary>The body of <c>POST …/messages/{id}/edit</c>: the last question as it should have been.</summary>
 internal sealed record EditMessageRequest(string? Message);
 
-internal static class CommandCenterApi
+internal static class MessagesApi
 {
-    public static RouteGroupBuilder MapCommandCenterApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/command-center").RequireAuthorization(AuthPolicies.ApiOrIntegrationKey);
         api.MapPost("/message", SendMessage);
@@ -148,7 +148,7 @@ internal static class CommandCenterApi
 
     private static IResult ToProblem(StreamStartException e) => e.Failure switch
     {
-        StreamStartFailure.NoApiKey or StreamStartFailure.AccountDisabled => ApiProblems.Error(StatusCodes.Status403Forbidden, e.Message),
+        StreamStartFailure.NoAnthropicKey or StreamStartFailure.AccountDisabled => ApiProblems.Error(StatusCodes.Status403Forbidden, e.Message),
         StreamStartFailure.AgentNotFound or StreamStartFailure.ConversationNotFound => ApiProblems.Error(StatusCodes.Status404NotFound, e.Message),
         StreamStartFailure.AgentInactive => ApiProblems.Error(StatusCodes.Status400BadRequest, e.Message),
         StreamStartFailure.ConversationBusy => ApiProblems.Error(StatusCodes.Status409Conflict, e.Message),

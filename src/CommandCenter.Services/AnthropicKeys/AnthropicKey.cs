@@ -1,7 +1,7 @@
-namespace CommandCenter.Services.ApiKeys;
+namespace CommandCenter.Services.AnthropicKeys;
 
 /// <summary>A user's own Anthropic key, encrypted with ASP.NET Data Protection.</summary>
-public sealed class AnthropicApiKey
+public sealed class AnthropicKey
 {
     public required string UserId { get; init; }
     public required string ProtectedKey { get; set; }
