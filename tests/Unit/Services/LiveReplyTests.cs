@@ -41,7 +41,7 @@ public sealed class LiveReplyTests : IAsyncDisposable
         _recorder.StartWrite = startRecorded ?? Task.CompletedTask;
         var plan = new ReplyPlan("sk-test", new WireRequest("claude-sonnet-4-5", 100, null, []), rows, worstCase: 0m);
         var reservation = _registry.Reserve("user-1", null, maxLivePerOwner: 10);
-        return new LiveReply(plan, meta, new NoCalls(), upstream, started, _clock.GetTimestamp(), reservation, _recorder, _clock, Grace, NullLogger.Instance);
+        return new LiveReply(plan, meta, NoCalls.Instance, upstream, started, _clock.GetTimestamp(), reservation, _recorder, _clock, Grace, NullLogger.Instance);
     }
 
     private async Task SendAsync(string type, string json)
@@ -345,17 +345,6 @@ public sealed class LiveReplyTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _wire.Writer.CompleteAsync();
-    }
-
-    /// <summary>A call that cannot pause, and whose cut-off output is what Anthropic reported.</summary>
-    private sealed class NoCalls : IReplyUpstream
-    {
-        public int MaxContinuations => 0;
-
-        public Task<AnthropicStream> ContinueAsync(WireMessage turn, CancellationToken ct) => throw new InvalidOperationException("No server tools, no pause.");
-
-        public Task<int> CountOutputAsync(string traceId, string partialReply, TokenUsage reported, bool continuation, CancellationToken ct) =>
-            Task.FromResult(reported.OutputTokens);
     }
 
     /// <summary>Records what it is asked to settle; the start write is what the test says; can hold the end's write, as a slow database would.</summary>
