@@ -35,8 +35,8 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.LastReply).ToHaveAttributeAsync("data-state", "streaming");
         await Expect(ui.StopButton).ToBeVisibleAsync();
         // A reply counts in the totals once it ends, in the header and the sidebar alike.
-        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.000000");
-        await Expect(ui.Conversations.First).ToContainTextAsync("$0.000000");
+        await Expect(Page.GetByTestId("conversation-total")).ToHaveTextAsync("Conversation $0.00");
+        await Expect(ui.Conversations.First).ToContainTextAsync("$0.00");
 
         release.SetResult();
         await Expect(ui.LastReplyText).ToHaveTextAsync("First part, then the rest.");

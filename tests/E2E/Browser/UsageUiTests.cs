@@ -64,7 +64,7 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
         await ui.GotoAsync("/usage");
 
         await Expect(Page.GetByTestId("usage-empty")).ToBeVisibleAsync();
-        await Expect(Page.GetByTestId("usage-total-cost")).ToHaveTextAsync("$0.000000");
+        await Expect(Page.GetByTestId("usage-total-cost")).ToHaveTextAsync("$0.00");
 
         await Page.GetByLabel("From").FillAsync("2099-01-01");
         await Expect(Page.GetByTestId("usage-error")).ToContainTextAsync("The start date must not be after the end date.");

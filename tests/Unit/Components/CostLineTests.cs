@@ -82,11 +82,12 @@ public sealed class CostLineTests : BunitContext
         CostLine.Tokens(count).ShouldBe(expected);
 
     [Theory]
-    [InlineData("0", "$0.000000")]
+    [InlineData("0", "$0.00")]
+    [InlineData("0.000000", "$0.00")]
     [InlineData("1.5", "$1.500000")]
     [InlineData("0.000315", "$0.000315")]
     [InlineData("1234.5", "$1234.500000")]
-    public void DollarsAlwaysHasSixDecimals(string amount, string expected) =>
+    public void DollarsHasSixDecimalsAndZeroIsTwo(string amount, string expected) =>
         CostLine.Dollars(decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture)).ShouldBe(expected);
 
     [Fact]
