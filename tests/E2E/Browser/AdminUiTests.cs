@@ -9,7 +9,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
     [Fact]
     public async Task AnAdminCreatesAnAgentThatAnOperatorThenSees()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/agents");
 
@@ -40,7 +40,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
 
         using var operatorUser = await App.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
         await using var operatorContext = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString() });
-        var operatorUi = new CommandCenterPage(await operatorContext.NewPageAsync());
+        var operatorUi = new ChatPageObject(await operatorContext.NewPageAsync());
         await operatorUi.SignInAsync(operatorUser.Email, operatorUser.Password);
         await operatorUi.ChooseAgentAsync(name);
         // The chosen agent's model and price, under the picker.
@@ -70,7 +70,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
         await App.Database.QueryAsync("UPDATE agents SET model = 'claude-unpriced-test' WHERE id = $1", unpriced);
         var names = await App.Database.QueryAsync("SELECT id, name FROM agents WHERE id IN ($1, $2)", priced, unpriced);
         string NameOf(string id) => (string)names.Single(n => (string)n["id"]! == id)["name"]!;
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/agents");
 
@@ -88,7 +88,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
     [Fact]
     public async Task AnAdminCreatesAnOperatorWhoCanSignInUntilDisabled()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/users");
         var email = $"operator-{Guid.NewGuid():N}@e2e.test";
@@ -115,7 +115,7 @@ public sealed class AdminUiTests(BrowserFixture browser, CommandCenterApp app) :
     [Fact]
     public async Task TheThemeChoiceIsRemembered()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         var light = await Page.EvaluateAsync<string>("() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()");
 

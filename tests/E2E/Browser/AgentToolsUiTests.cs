@@ -9,7 +9,7 @@ namespace CommandCenter.E2E.Browser;
 /// <summary>What an operator sees of Claude's thinking, searches and sources, as they happen.</summary>
 public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp app) : BrowserTest(browser, app), IClassFixture<CommandCenterApp>
 {
-    private async Task<(CommandCenterPage Ui, TestUser User)> SignInWithToolAgentAsync(FakeScenario scenario)
+    private async Task<(ChatPageObject Ui, TestUser User)> SignInWithToolAgentAsync(FakeScenario scenario)
     {
         var key = CommandCenterApp.NewApiKey();
         App.Fake.SetScenario(key, scenario);
@@ -24,7 +24,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
             })).EnsureSuccessStatusCode();
         }
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.ChooseAgentAsync(name);
         return (ui, user);
@@ -93,7 +93,7 @@ public sealed class AgentToolsUiTests(BrowserFixture browser, CommandCenterApp a
     [Fact]
     public async Task AnAdminMakesAnAgentThatThinksAndSearchesAndABudgetAboveMaxTokensIsRefusedOnItsField()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/agents");
         await Page.GetByTestId("new-agent").ClickAsync();

@@ -106,7 +106,7 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         await Expect(ui.LastReplyText).ToHaveTextAsync("Only this");
         await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/c/[0-9a-f]{32}$"));
 
-        var other = new CommandCenterPage(await Context.NewPageAsync());
+        var other = new ChatPageObject(await Context.NewPageAsync());
         await other.GotoAsync(Page.Url);
         await Expect(other.LastReplyText).ToHaveTextAsync("Only this");
         await other.StopButton.ClickAsync();
@@ -132,7 +132,7 @@ public sealed class BackgroundReplyUiTests(BrowserFixture browser, CommandCenter
         using var _ = user;
         await ui.SendAsync("Start");
         await Expect(ui.LastReplyText).ToHaveTextAsync("Hello.");
-        var other = new CommandCenterPage(await Context.NewPageAsync());
+        var other = new ChatPageObject(await Context.NewPageAsync());
         await other.GotoAsync(Page.Url);
         await Expect(other.Replies).ToHaveCountAsync(1);
 

@@ -107,14 +107,14 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
     }
 
     /// <summary>A new operator with their own key (answered by <paramref name="scenario"/>) and a new agent, signed in.</summary>
-    protected async Task<(CommandCenterPage Ui, TestUser User, string AgentName)> SignInWithAgentAsync(FakeScenario? scenario = null, bool chooseAgent = true)
+    protected async Task<(ChatPageObject Ui, TestUser User, string AgentName)> SignInWithAgentAsync(FakeScenario? scenario = null, bool chooseAgent = true)
     {
         var key = CommandCenterApp.NewApiKey();
         App.Fake.SetScenario(key, scenario ?? new FakeScenario());
         var user = await App.NewUserAsync(apiKey: key);
         var agentId = await App.CreateAgentAsync();
         var agentName = (string)(await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!;
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         if (chooseAgent)
         {

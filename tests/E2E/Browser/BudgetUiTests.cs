@@ -21,7 +21,7 @@ public sealed class BudgetUiTests(BrowserFixture browser, CommandCenterApp app) 
         using var admin = await App.AdminAsync();
         (await admin.PutAsJsonAsync($"/api/budgets/user/{user.Id}", new { monthlyLimit = 0.0055m }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.ChooseAgentAsync(agentName);
         await Expect(Page.GetByTestId("budget-left")).ToHaveTextAsync("Budget $0.005500 left");
@@ -50,7 +50,7 @@ public sealed class BudgetUiTests(BrowserFixture browser, CommandCenterApp app) 
     {
         var agentId = await App.CreateAgentAsync();
         var agentName = (string)(await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!;
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.GetByTestId("nav-budgets").ClickAsync();
         await ui.WaitUntilInteractiveAsync();

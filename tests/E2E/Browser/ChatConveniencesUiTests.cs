@@ -192,7 +192,7 @@ public sealed class ChatConveniencesUiTests(BrowserFixture browser, CommandCente
             BaseURL = App.BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, TimezoneId = TimezoneId,
         });
         var phone = await touch.NewPageAsync();
-        var onPhone = new CommandCenterPage(phone);
+        var onPhone = new ChatPageObject(phone);
         await onPhone.SignInAsync(user.Email, user.Password);
         await onPhone.GotoAsync(new Uri(Page.Url).AbsolutePath);
         await Expect(onPhone.LastReplyText).ToHaveTextAsync("Noted.");

@@ -12,7 +12,7 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     [Fact]
     public async Task TheAppBarShowsTheEmailAsItIsWritten()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
 
         // innerText applies text-transform: an uppercased label would read ADMIN@E2E.TEST.
@@ -56,7 +56,7 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     [Fact]
     public async Task AnAdminSetsTheWebSearchFeeOnThePricesPage()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/prices");
         var table = Page.GetByTestId("tool-prices-table");
@@ -78,7 +78,7 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     [Fact]
     public async Task AnEmptyModelFieldShowsItsLabelOnTheBorderAndALighterExampleInside()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         foreach (var (path, testId) in new[] { ("/prices", "price-model"), ("/traces", "filter-model") })
         {
@@ -109,7 +109,7 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     public async Task EveryLabelOfTheApiKeyFormIsWhole(int width, int height)
     {
         using var user = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await Page.SetViewportSizeAsync(width, height);
         await ui.GotoAsync("/settings");
@@ -162,7 +162,7 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     public async Task OnAPhoneTheAgentsPageButtonIsOneLineAndEachRowsDividerSpansItsCard()
     {
         await App.CreateAgentAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(390, 844);
         await ui.GotoAsync("/agents");

@@ -62,7 +62,7 @@ public sealed class NoActiveAgentUiTests(BrowserFixture browser, CommandCenterAp
     public async Task TheComposerSaysWhyAndAnAdminIsLinkedToTheAgentsPage()
     {
         await App.CreateAgentAsync(status: "INACTIVE");
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
 
         await Expect(Page.GetByTestId("composer-hint")).ToHaveTextAsync("There is no active agent to send to yet.");
@@ -71,7 +71,7 @@ public sealed class NoActiveAgentUiTests(BrowserFixture browser, CommandCenterAp
 
         using var operatorUser = await App.NewUserAsync();
         await using var operatorContext = await Context.Browser!.NewContextAsync(new() { BaseURL = App.BaseUrl.ToString() });
-        var operatorUi = new CommandCenterPage(await operatorContext.NewPageAsync());
+        var operatorUi = new ChatPageObject(await operatorContext.NewPageAsync());
         await operatorUi.SignInAsync(operatorUser.Email, operatorUser.Password);
         await Expect(operatorUi.Page.GetByTestId("no-agents")).ToContainTextAsync("An administrator creates them");
         await Expect(operatorUi.Page.GetByTestId("agents-link")).ToHaveCountAsync(0);

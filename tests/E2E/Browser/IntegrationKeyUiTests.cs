@@ -10,7 +10,7 @@ public sealed class IntegrationKeyUiTests(BrowserFixture browser, CommandCenterA
     public async Task AnOperatorCreatesAKeySeesItOnceUsesItAndRevokesIt()
     {
         using var user = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.GotoAsync("/settings");
         var panel = Page.GetByTestId("integration-keys");

@@ -240,7 +240,7 @@ public sealed class LongPasteUiTests(BrowserFixture browser, CommandCenterApp ap
     /// it). The browser's clipboard is shared by tests running side by side, so a paste that brought another test's copy is
     /// done again.
     /// </summary>
-    private async Task PasteIntoComposerAsync(CommandCenterPage ui, string text)
+    private async Task PasteIntoComposerAsync(ChatPageObject ui, string text)
     {
         await Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
         await Expect(Page.Locator("[data-testid=composer][data-ready]")).ToHaveCountAsync(1);

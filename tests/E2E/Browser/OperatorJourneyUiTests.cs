@@ -27,7 +27,7 @@ public sealed class OperatorJourneyUiTests(BrowserFixture browser, CommandCenter
         App.Fake.SetScenario(key, new FakeScenario { Chunks = ["Hello ", "there."] });
         using var user = await App.NewUserAsync(apiKey: key);
         await App.CreateAgentAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
 
         // First visit: an agent is already chosen, so the first message can be sent at once.

@@ -22,7 +22,7 @@ public sealed class PhoneLayoutUiTests(BrowserFixture browser, CommandCenterApp 
         // A long name with no space to break at, as generated names are: the usage chart's legend must still fit.
         await App.Database.QueryAsync("UPDATE agents SET name = 'Agent' || id || id WHERE id = $1", agent);
         await App.Database.InsertAsync(new(admin, agent, "claude-sonnet-4-6", DateTimeOffset.UtcNow, "success", 0.000315m, Input: 45, Output: 12));
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(390, 844);
         await ui.GotoAsync(path);

@@ -9,7 +9,7 @@ public sealed class PricesUiTests(BrowserFixture browser, CommandCenterApp app) 
     [Fact]
     public async Task AnAdminAddsAPriceWithFiveRatesAndAPromptLengthTierAndAnOperatorCannotOpenThePage()
     {
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.GetByTestId("nav-prices").ClickAsync();
         var haiku = Page.GetByTestId("prices-table").Locator("tr", new() { HasText = "claude-haiku-5-5" });
@@ -48,7 +48,7 @@ public sealed class PricesUiTests(BrowserFixture browser, CommandCenterApp app) 
 
         using var operatorUser = await App.NewUserAsync();
         await using var operatorContext = await Context.Browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl.ToString() });
-        var operatorUi = new CommandCenterPage(await operatorContext.NewPageAsync());
+        var operatorUi = new ChatPageObject(await operatorContext.NewPageAsync());
         await operatorUi.SignInAsync(operatorUser.Email, operatorUser.Password);
         await Expect(operatorUi.Page.GetByTestId("nav-prices")).ToHaveCountAsync(0);
         await operatorUi.Page.GotoAsync("/prices");

@@ -182,7 +182,7 @@ public sealed class StreamingUiTests(BrowserFixture browser, CommandCenterApp ap
         using var user = await App.NewUserAsync();
         var agentId = await App.CreateAgentAsync();
         var agentName = (await App.Database.SingleAsync("SELECT name FROM agents WHERE id = $1", agentId))["name"]!.ToString()!;
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
 
         await Expect(ui.NoKeyBanner).ToBeVisibleAsync();

@@ -64,7 +64,7 @@ public sealed class TableFiguresUiTests(BrowserFixture browser, CommandCenterApp
             (await admin.PutAsJsonAsync($"/api/budgets/agent/{agent}", new { monthlyLimit = 99_999.99m }, ct)).EnsureSuccessStatusCode();
         }
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(width, height);
         var size = width > 600 ? "desktop" : "phone";

@@ -34,7 +34,7 @@ public sealed class TodaysClaudeUiTests(BrowserFixture browser, CommandCenterApp
             }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         }
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.ChooseAgentAsync(name);
         await ui.SendAsync("When was Claude Shannon born?");
@@ -73,7 +73,7 @@ public sealed class TodaysClaudeUiTests(BrowserFixture browser, CommandCenterApp
             (await admin.PostAsJsonAsync("/api/agents", new { name, model, systemPrompt = "", maxTokens = 1024 }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         }
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.ChooseAgentAsync(name);
         var banner = Page.GetByTestId("model-lifecycle-banner");

@@ -53,7 +53,7 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
         var agent = await App.CreateAgentAsync();
         var traceId = await App.Database.InsertAsync(new(owner.Id, agent, "claude-sonnet-4-6", DateTimeOffset.UtcNow, "success", 0.0001m, Input: 1));
         using var stranger = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(stranger.Email, stranger.Password);
 
         await ui.GotoAsync($"/traces/{traceId}");
@@ -66,7 +66,7 @@ public sealed class TracesUiTests(BrowserFixture browser, CommandCenterApp app) 
     public async Task ACostFilterThatIsNotANumberIsExplainedAndAnEmptyResultSaysSo()
     {
         using var user = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.GotoAsync("/traces");
         await Expect(Page.GetByTestId("traces-empty")).ToBeVisibleAsync();

@@ -19,7 +19,7 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
         await App.Database.InsertAsync(new(ada.Id, helper, "claude-haiku-4-5", today.AddDays(-2), "failed", 0.000020m, Input: 20));
         await App.Database.InsertAsync(new(bob.Id, writer, "claude-sonnet-4-6", today, "success", 5m, Input: 1, Output: 1));
 
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(ada.Email, ada.Password);
         await Page.GetByTestId("nav-usage").ClickAsync();
 
@@ -59,7 +59,7 @@ public sealed class UsageUiTests(BrowserFixture browser, CommandCenterApp app) :
     public async Task AnEmptyRangeSaysSoAndABackwardsRangeIsExplained()
     {
         using var user = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(user.Email, user.Password);
         await ui.GotoAsync("/usage");
 

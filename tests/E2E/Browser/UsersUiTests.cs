@@ -13,7 +13,7 @@ public sealed class UsersUiTests(BrowserFixture browser, CommandCenterApp app) :
     public async Task AnAdminChangesARoleAndResetsAPasswordFromTheUsersPage()
     {
         using var user = await App.NewUserAsync();
-        var ui = new CommandCenterPage(Page);
+        var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await ui.GotoAsync("/users");
         var row = Page.GetByRole(AriaRole.Row).Filter(new() { HasText = user.Email });

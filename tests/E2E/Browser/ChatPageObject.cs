@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace CommandCenter.E2E.Browser;
 
 /// <summary>The app as an operator sees it, by role and test id.</summary>
-public sealed class CommandCenterPage(IPage page)
+public sealed class ChatPageObject(IPage page)
 {
     public IPage Page { get; } = page;
 
