@@ -117,11 +117,12 @@ public sealed partial class ThemeContrastTests : BunitContext
         var check = new Contrast();
         var page = t["background"];
 
-        // The chat: the user's bubble, its time (dimmed) and the assistant's bubble with what is written in it.
+        // The chat: the user's bubble, the messages' times and the assistant's bubble with what is written in it.
         var userBubble = css.Colour(".cc-user .cc-bubble", "background", page);
         var userText = css.Colour(".cc-user .cc-bubble", "color", userBubble);
         check.Pair("user bubble text", userText, userBubble, Text);
-        check.Pair("user bubble time (dimmed)", userText.WithAlpha(css.Number(".cc-user .cc-time", "opacity")), userBubble, Text);
+        // A message's time sits in its footer, under the bubble, on the page.
+        check.Pair(".cc-time on the page", css.Colour(".cc-time", "color", page), page, Text);
         var bubble = css.Colour(".cc-assistant .cc-bubble", "background", page);
         check.Pair("assistant bubble text", t["text-primary"], bubble, Text);
         foreach (var selector in new[] { ".cc-cost-line", ".cc-cost", ".cc-saved", ".cc-markdown a", ".cc-markdown blockquote", ".cc-thinking", ".cc-progress", ".cc-siblings", ".cc-time" })
