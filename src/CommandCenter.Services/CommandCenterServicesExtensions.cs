@@ -64,6 +64,9 @@ public static class CommandCenterServicesExtensions
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<AgentCatalog>();
         services.AddSingleton<ConversationStore>();
+        services.AddOptions<Files.FilesOptions>().BindConfiguration(Files.FilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Files.FileStore>();
+        services.AddSingleton<Files.AttachmentSender>();
         services.AddSingleton<UsageStore>();
         services.AddSingleton<TraceExplorer>();
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,3 +1,4 @@
+using CommandCenter.Web.Files;
 using CommandCenter.Services;
 using CommandCenter.Web;
 using CommandCenter.Web.Agents;
@@ -36,6 +37,7 @@ app.MapModelsApi();
 app.MapBudgetsApi();
 app.MapIntegrationKeysApi();
 app.MapConversationsApi();
+app.MapFilesApi();
 app.MapUsageApi();
 app.MapTracesApi();
 app.MapMessagesApi();

@@ -65,18 +65,23 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
     /// <summary>The tokens of a prompt, as Anthropic counts them (<c>POST /v1/messages/count_tokens</c>, free of charge).</summary>
     /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
     internal Task<int> CountTokensAsync(string apiKey, WireCountRequest request, CancellationToken ct) =>
-        CountTokensAsync(apiKey, JsonContent.Create(request, WireJsonContext.Default.WireCountRequest), ct);
+        CountTokensAsync(apiKey, JsonContent.Create(request, WireJsonContext.Default.WireCountRequest), ct, request.Beta);
 
     /// <summary>The tokens of a prompt given as Anthropic's own JSON (a gateway request's, with whatever blocks it holds).</summary>
     /// <exception cref="AnthropicApiException">Anthropic refused or could not be reached.</exception>
     internal Task<int> CountTokensAsync(string apiKey, System.Text.Json.Nodes.JsonObject request, CancellationToken ct) =>
         CountTokensAsync(apiKey, JsonContent.Create(request, WireJsonContext.Default.JsonObject), ct);
 
-    private async Task<int> CountTokensAsync(string apiKey, HttpContent body, CancellationToken ct)
+    private async Task<int> CountTokensAsync(string apiKey, HttpContent body, CancellationToken ct, string? beta = null)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages/count_tokens")) { Content = body };
         message.Headers.Add("x-api-key", apiKey);
         message.Headers.Add("anthropic-version", options.Value.Version);
+        if (beta is not null)
+        {
+            message.Headers.Add("anthropic-beta", beta);
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -102,6 +107,45 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
             catch (JsonException)
             {
                 throw new AnthropicApiException(502, "invalid_response", "Anthropic's token count could not be read.", RequestIdOf(response));
+            }
+        }
+    }
+
+    /// <summary>Uploads a file to the Files API (<c>POST /v1/files</c>, beta <paramref name="beta"/>); returns its <c>file_id</c>.</summary>
+    /// <exception cref="AnthropicApiException">Anthropic refused the upload or could not be reached.</exception>
+    internal async Task<string> UploadFileAsync(string apiKey, string name, string mediaType, byte[] content, string beta, CancellationToken ct)
+    {
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        using var form = new MultipartFormDataContent { { file, "file", name } };
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/files")) { Content = form };
+        message.Headers.Add("x-api-key", apiKey);
+        message.Headers.Add("anthropic-version", options.Value.Version);
+        message.Headers.Add("anthropic-beta", beta);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ToExceptionAsync(response, ct);
+            }
+
+            try
+            {
+                return (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireFile, ct))?.Id ?? throw new JsonException("id is missing.");
+            }
+            catch (JsonException)
+            {
+                throw new AnthropicApiException(502, "invalid_response", "Anthropic's answer to a file upload could not be read.", RequestIdOf(response));
             }
         }
     }

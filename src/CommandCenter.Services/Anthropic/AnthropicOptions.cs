@@ -38,4 +38,11 @@ public sealed class AnthropicOptions
 
     /// <summary>An <c>anthropic-beta</c> value to send with web fetch; none today (web search and fetch need no beta header, ANTHROPIC.md §3, O13).</summary>
     public string? WebFetchBeta { get; set; }
+
+    /// <summary>
+    /// The <c>anthropic-beta</c> value of the Files API, which attachments are uploaded to once per key and then sent by
+    /// <c>file_id</c> (https://platform.claude.com/docs/en/api/files-create: <c>files-api-2025-04-14</c>). Empty: every
+    /// attachment is sent inline, as base64.
+    /// </summary>
+    public string? FilesBeta { get; set; } = "files-api-2025-04-14";
 }

@@ -120,7 +120,12 @@ internal sealed record WireTool(string Type, string Name)
 }
 
 /// <summary>POST /v1/messages/count_tokens: a Messages request's prompt, without max_tokens or stream.</summary>
-internal sealed record WireCountRequest(string Model, IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages);
+internal sealed record WireCountRequest(string Model, IReadOnlyList<WireTextBlock>? System, IReadOnlyList<WireMessage> Messages)
+{
+    /// <summary>The <c>anthropic-beta</c> header the prompt needs (its attachments by <c>file_id</c>, say); not part of the body.</summary>
+    [JsonIgnore]
+    public string? Beta { get; init; }
+}
 
 internal sealed class WireTokenCount
 {
@@ -135,6 +140,9 @@ internal sealed class WireTokenCount
 internal sealed record WireMessage(string Role, IReadOnlyList<WireTextBlock> Content)
 {
     public System.Text.Json.Nodes.JsonArray? Blocks { get; init; }
+
+    /// <summary>A user turn's images and PDFs, sent before its text (as Anthropic's vision guide advises).</summary>
+    public IReadOnlyList<WireAttachmentBlock>? Attachments { get; init; }
 }
 
 internal sealed class WireMessageConverter : JsonConverter<WireMessage>
@@ -151,6 +159,21 @@ internal sealed class WireMessageConverter : JsonConverter<WireMessage>
         {
             blocks.WriteTo(writer);
         }
+        else if (value.Attachments is { Count: > 0 } attachments)
+        {
+            writer.WriteStartArray();
+            foreach (var attachment in attachments)
+            {
+                System.Text.Json.JsonSerializer.Serialize(writer, attachment, WireJsonContext.Default.WireAttachmentBlock);
+            }
+
+            foreach (var text in value.Content)
+            {
+                System.Text.Json.JsonSerializer.Serialize(writer, text, WireJsonContext.Default.WireTextBlock);
+            }
+
+            writer.WriteEndArray();
+        }
         else
         {
             System.Text.Json.JsonSerializer.Serialize(writer, value.Content, WireJsonContext.Default.IReadOnlyListWireTextBlock);
@@ -166,6 +189,34 @@ internal sealed record WireTextBlock(string Text, WireCacheControl? CacheControl
 }
 
 internal sealed record WireCacheControl(string Type = "ephemeral");
+
+/// <summary>
+/// An image or a PDF (<c>type</c> image or document) by its copy in the Files API or inline as base64
+/// (https://platform.claude.com/docs/en/build-with-claude/vision, …/pdf-support, …/files).
+/// </summary>
+internal sealed record WireAttachmentBlock(string Type, WireAttachmentSource Source)
+{
+    public static WireAttachmentBlock For(string mediaType, WireAttachmentSource source) =>
+        new(mediaType.StartsWith("image/", StringComparison.Ordinal) ? "image" : "document", source);
+}
+
+/// <summary><c>{"type":"file","file_id":…}</c> or <c>{"type":"base64","media_type":…,"data":…}</c> (bytes, written as base64).</summary>
+internal sealed record WireAttachmentSource(string Type)
+{
+    public string? FileId { get; init; }
+    public string? MediaType { get; init; }
+    public byte[]? Data { get; init; }
+
+    public static WireAttachmentSource File(string fileId) => new("file") { FileId = fileId };
+
+    public static WireAttachmentSource Base64(string mediaType, byte[] data) => new("base64") { MediaType = mediaType, Data = data };
+}
+
+/// <summary>What <c>POST /v1/files</c> answers: the uploaded file's id, among other things we do not keep.</summary>
+internal sealed class WireFile
+{
+    public string? Id { get; init; }
+}
 
 /// <summary>Any event of the stream; fields absent from an event stay null.</summary>
 internal sealed class WireEvent
@@ -303,6 +354,9 @@ internal sealed class WireCapability
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WireRequest))]
 [JsonSerializable(typeof(IReadOnlyList<WireTextBlock>))]
+[JsonSerializable(typeof(WireTextBlock))]
+[JsonSerializable(typeof(WireAttachmentBlock))]
+[JsonSerializable(typeof(WireFile))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(WireEvent))]
 [JsonSerializable(typeof(WireErrorBody))]

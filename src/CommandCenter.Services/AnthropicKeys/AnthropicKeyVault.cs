@@ -61,19 +61,20 @@ public sealed class AnthropicKeyVault(IDbContextFactory<CommandCenterDbContext> 
 
     /// <summary>
     /// Whether the account may spend (it exists and is neither disabled nor locked out), and its key in clear, for the
-    /// upstream call only (null when the user has none): one query, since every message asks both.
+    /// upstream call only (null when the user has none): one query, since every message asks both. The key's version is
+    /// when it was set: what tells a file uploaded with it from one uploaded with an earlier key.
     /// </summary>
-    internal async Task<(bool Active, string? Key)> RevealAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
+    internal async Task<(bool Active, string? Key, DateTimeOffset KeyVersion)> RevealAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
     {
         var account = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.LockoutEnd, Key = db.AnthropicKeys.Where(k => k.UserId == u.Id).Select(k => k.ProtectedKey).FirstOrDefault() })
+            .Select(u => new { u.LockoutEnd, Key = db.AnthropicKeys.Where(k => k.UserId == u.Id).Select(k => new { k.ProtectedKey, k.UpdatedAt }).FirstOrDefault() })
             .SingleOrDefaultAsync(ct);
         if (account is null || account.LockoutEnd > now)
         {
-            return (false, null);
+            return (false, null, default);
         }
 
-        return (true, account.Key is null ? null : _protector.Unprotect(account.Key));
+        return (true, account.Key is null ? null : _protector.Unprotect(account.Key.ProtectedKey), account.Key?.UpdatedAt ?? default);
     }
 }

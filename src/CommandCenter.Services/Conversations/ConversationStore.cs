@@ -13,7 +13,11 @@ public sealed record MessageView(
     string Id, int Position, string Role, string Content, string Status, int InputTokens, int OutputTokens,
     int CacheWriteTokens, int CacheReadTokens, decimal? Cost, decimal CacheSavings, string? StopReason, string? Error, string? TraceId,
     DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, bool CostEstimated, int WebSearchRequests = 0, decimal ToolFees = 0m, ReplyActivity? Activity = null,
-    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false, ClassCosts? Costs = null, string? VersionOfId = null);
+    int? ThinkingTokens = null, string? ReplyToId = null, bool Superseded = false, ClassCosts? Costs = null, string? VersionOfId = null,
+    IReadOnlyList<AttachmentView>? Attachments = null);
+
+/// <summary>A file a message carries; <see cref="Removed"/> once its owner deleted it (the name stays readable).</summary>
+public sealed record AttachmentView(string Id, string Name, string MediaType, long Bytes, bool Removed);
 
 public sealed record ConversationDetail(ConversationSummary Conversation, IReadOnlyList<MessageView> Messages);
 
@@ -107,6 +111,8 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
                     : null,
             })
             .ToListAsync(ct);
+        var fileIds = rows.SelectMany(r => r.Message.Attachments ?? []).Select(a => a.Id).ToHashSet();
+        var stored = await Files.FileStore.ExistingAsync(db, fileIds, ct);
         var messages = rows.Select(r =>
         {
             var m = r.Message;
@@ -116,7 +122,8 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
             var savings = reply is null ? 0m : PerMillion(reply.ReadAsInput - reply.Read);
             return new MessageView(m.Id, m.Position, m.Role, m.Content, m.Status, m.InputTokens, m.OutputTokens, m.CacheWriteTokens,
                 m.CacheReadTokens, m.Cost, savings, m.StopReason, m.Error, m.TaskTraceId, m.CreatedAt, m.CompletedAt, m.CostEstimated,
-                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded, costs, m.VersionOfId);
+                reply?.WebSearchRequests ?? 0, reply?.ToolFees ?? 0m, m.Activity, reply?.ThinkingTokens, m.ReplyToId, m.Superseded, costs, m.VersionOfId,
+                m.Attachments?.Select(a => new AttachmentView(a.Id, a.Name, a.MediaType, a.Bytes, !stored.Contains(a.Id))).ToList());
         }).ToList();
         return new ConversationDetail(summary, messages);
     }
@@ -223,11 +230,24 @@ public sealed class ConversationStore(IDbContextFactory<CommandCenterDbContext> 
         return true;
     }
 
+    /// <summary>Deletes a conversation with its messages, and the files they carried that no other message carries.</summary>
     public async Task<bool> DeleteAsync(string ownerId, string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var attached = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == id && m.Attachments != null && db.Conversations.Any(c => c.Id == id && c.OwnerId == ownerId))
+            .Select(m => m.Attachments)
+            .ToListAsync(ct);
         // Traces stay: they are the audit record of what was spent, conversation or not.
-        return await db.Conversations.Where(c => c.Id == id && c.OwnerId == ownerId).ExecuteDeleteAsync(ct) > 0;
+        if (await db.Conversations.Where(c => c.Id == id && c.OwnerId == ownerId).ExecuteDeleteAsync(ct) == 0)
+        {
+            return false;
+        }
+
+        await Files.FileStore.DeleteUnusedAsync(db, ownerId, attached.SelectMany(a => a!).Select(a => a.Id).ToHashSet(), ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     private static decimal PerMillion(decimal tokensTimesRate) => CostCalculator.Round(tokensTimesRate / 1_000_000m);

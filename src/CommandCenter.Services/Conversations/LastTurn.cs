@@ -14,6 +14,9 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
     /// <summary>For an edit: the first version of the question edited, which the new version names.</summary>
     public string? VersionOf { get; init; }
 
+    /// <summary>The question's files: an edit changes its text and keeps them.</summary>
+    public IReadOnlyList<Files.Attachment> Attachments { get; init; } = [];
+
     /// <param name="history">Every message of the conversation, in order.</param>
     /// <param name="replaces">A reply to the last question (regenerate), or the last question (edit).</param>
     /// <param name="editedText">The edited question; ignored when regenerating.</param>
@@ -39,7 +42,7 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
                 throw InvalidInputException.For("messageId", "Only a reply to the conversation's last message can be regenerated.");
             }
 
-            return new LastTurn(question, question.Content, replies, before);
+            return new LastTurn(question, question.Content, replies, before) { Attachments = question.Attachments ?? [] };
         }
 
         if (target.Id != question?.Id)
@@ -47,7 +50,7 @@ internal sealed record LastTurn(Message? Question, string Text, IReadOnlyList<Me
             throw InvalidInputException.For("messageId", "Only the conversation's last message can be edited.");
         }
 
-        return new LastTurn(null, editedText, [question, .. replies], before) { VersionOf = question.VersionOfId ?? question.Id };
+        return new LastTurn(null, editedText, [question, .. replies], before) { VersionOf = question.VersionOfId ?? question.Id, Attachments = question.Attachments ?? [] };
     }
 
     /// <summary>A reply to <paramref name="question"/>: named as such, or (stored before replies named it) the message right after it.</summary>

@@ -39,6 +39,8 @@ public sealed class Message
     public string? Error { get; set; }
     /// <summary>What the reply did besides writing: its shown thinking, tool calls and sources; null when nothing.</summary>
     public ReplyActivity? Activity { get; set; }
+    /// <summary>A question's files, in the order attached; null when none.</summary>
+    public IReadOnlyList<Files.Attachment>? Attachments { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; set; }
 }

@@ -32,6 +32,8 @@ public sealed class CommandCenterDbContext(DbContextOptions<CommandCenterDbConte
     public DbSet<Budget> Budgets => Set<Budget>();
     public DbSet<BudgetCharge> BudgetCharges => Set<BudgetCharge>();
     public DbSet<IntegrationKey> IntegrationKeys => Set<IntegrationKey>();
+    public DbSet<Files.StoredFile> Files => Set<Files.StoredFile>();
+    public DbSet<Files.AnthropicFileCopy> AnthropicFiles => Set<Files.AnthropicFileCopy>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

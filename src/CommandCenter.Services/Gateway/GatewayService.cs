@@ -202,14 +202,14 @@ public sealed partial class GatewayService(
     /// <summary>The key's owner's Anthropic key; an owner disabled, or without one, is refused.</summary>
     private async Task<string> OwnersKeyAsync(CommandCenterDbContext db, string ownerId, CancellationToken ct)
     {
-        (bool Active, string? Key) owner;
+        (bool Active, string? Key, DateTimeOffset KeyVersion) owner;
         try
         {
             owner = await keys.RevealAsync(db, ownerId, clock.GetUtcNow(), ct);
         }
         catch (CryptographicException)
         {
-            owner = (true, null);
+            owner = (true, null, default);
         }
 
         return owner switch

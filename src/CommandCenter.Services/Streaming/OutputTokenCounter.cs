@@ -16,7 +16,7 @@ internal sealed partial class OutputTokenCounter(Func<string, CancellationToken,
 {
     /// <summary>For a chat reply: its request, with the partial reply as a final text turn.</summary>
     public static OutputTokenCounter For(AnthropicClient anthropic, string apiKey, WireRequest request, ILogger logger) => new(
-        (text, ct) => anthropic.CountTokensAsync(apiKey, new WireCountRequest(request.Model, request.System, [.. request.Messages, new WireMessage("assistant", [new WireTextBlock(text)])]), ct),
+        (text, ct) => anthropic.CountTokensAsync(apiKey, new WireCountRequest(request.Model, request.System, [.. request.Messages, new WireMessage("assistant", [new WireTextBlock(text)])]) { Beta = request.Beta }, ct),
         logger);
 
     // A stopped reply's last events wait for this; the estimate is the fallback.

@@ -70,12 +70,12 @@ internal sealed class ReplyRows
     public static ReplyRows Create(
         string userId, Agent agent, ModelPrice price, Conversation conversation, bool isNewConversation, int position,
         string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null, decimal webSearchPerThousand = 0m,
-        LastTurn? lastTurn = null)
+        LastTurn? lastTurn = null, IReadOnlyList<Files.Attachment>? attachments = null, IReadOnlyList<Files.TracedAttachment>? traced = null)
     {
         var trace = new TaskTrace
         {
             Id = Ids.New(), OwnerId = userId, MasterAgentId = agent.Id, ConversationId = conversation.Id, Instruction = text,
-            InstanceKey = instanceKey, StartedAt = now, CreatedAt = now,
+            InstanceKey = instanceKey, StartedAt = now, CreatedAt = now, Attachments = traced is { Count: > 0 } ? traced : null,
         };
         var session = NewSession(trace, agent.Id, agent.Model, apiKeyId, price, prompt.HistoryMessagesSent, prompt.HistoryMessagesTrimmed, webSearchPerThousand, now);
         trace.Sessions.Add(session);
@@ -83,6 +83,7 @@ internal sealed class ReplyRows
         {
             Id = Ids.New(), ConversationId = conversation.Id, Position = position++, Role = MessageRole.User, Content = text,
             TaskTraceId = trace.Id, CreatedAt = now, CompletedAt = now, VersionOfId = lastTurn?.VersionOf,
+            Attachments = attachments is { Count: > 0 } ? attachments : null,
         };
         return new ReplyRows
         {

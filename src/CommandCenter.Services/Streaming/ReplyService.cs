@@ -5,6 +5,7 @@ using CommandCenter.Services.AnthropicKeys;
 using CommandCenter.Services.Budgets;
 using CommandCenter.Services.Conversations;
 using CommandCenter.Services.Data;
+using CommandCenter.Services.Files;
 using CommandCenter.Services.IntegrationKeys;
 using CommandCenter.Services.Models;
 using CommandCenter.Services.Pricing;
@@ -31,6 +32,8 @@ public sealed partial class ReplyService(
     PriceBook prices,
     BudgetBook budgets,
     AnthropicClient anthropic,
+    FileStore files,
+    AttachmentSender attachmentSender,
     ReplyRecorder recorder,
     LiveReplies live,
     ReplyLimits limits,
@@ -209,7 +212,7 @@ public sealed partial class ReplyService(
     {
         var text = request.Message!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var (active, apiKey) = await RevealKeyAsync(db, userId, now, ct);
+        var (active, apiKey, keyVersion) = await RevealKeyAsync(db, userId, now, ct);
         if (!active)
         {
             throw new StreamStartException(StreamStartFailure.AccountDisabled, "This account is disabled.");
@@ -245,18 +248,63 @@ public sealed partial class ReplyService(
 
         var (conversation, history) = await LoadConversationAsync(db, userId, agent, request.ConversationId, text, now, ct);
         var lastTurn = request.Replaces is { } replaces ? LastTurn.Of(history, replaces, text) : null;
-        var prompt = ConversationHistory.Build(agent.SystemPrompt, lastTurn?.Before ?? history, lastTurn?.Text ?? text, model?.ContextWindow ?? price.ContextWindow, agent.MaxTokens)
-            ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
+        // A message made again keeps its question's files.
+        var attachments = lastTurn?.Attachments ?? await files.AttachmentsAsync(db, userId, request.Attachments, ct);
+        var (prompt, sent) = await PromptAsync(db, userId, apiKey, keyVersion, agent, lastTurn?.Before ?? history, lastTurn?.Text ?? text, attachments,
+            model?.ContextWindow ?? price.ContextWindow, ct);
 
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
-            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn);
-        return new ReplyPlan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
+            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn,
+            attachments, [.. attachments.Select(a => new TracedAttachment(a.Id, a.Name, a.MediaType, a.Bytes, sent.HowSent(a.Id)))]);
+        var wire = WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value);
+        return new ReplyPlan(apiKey, sent.Beta is null ? wire : wire with { Beta = wire.Beta is null ? sent.Beta : $"{wire.Beta},{sent.Beta}" }, rows,
             BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
                 agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
     }
 
-    private async Task<(bool Active, string? Key)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// What the message sends: as much history as fits the window, and the files of the turns kept, uploaded or inline.
+    /// Files are only estimated, so a prompt near the window is counted exactly (free) and older turns left out if it must.
+    /// </summary>
+    private async Task<(ConversationHistory.Prompt, SentAttachments)> PromptAsync(
+        CommandCenterDbContext db, string userId, string apiKey, DateTimeOffset keyVersion, Agent agent, IReadOnlyList<Message> history, string text,
+        IReadOnlyList<Attachment> attachments, int contextWindow, CancellationToken ct)
+    {
+        var tooBig = () => InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
+        var chosen = ConversationHistory.Build(agent.SystemPrompt, history, text, contextWindow, agent.MaxTokens, attachments) ?? throw tooBig();
+        var sent = await attachmentSender.PrepareAsync(db, userId, apiKey, keyVersion, chosen.Attachments, ct);
+        var prompt = ConversationHistory.Build(agent.SystemPrompt, history, text, contextWindow, agent.MaxTokens, attachments, sent)!;
+        if (prompt.Attachments.Count == 0 || prompt.EstimatedTokens < prompt.TokenLimit * NearTheWindow)
+        {
+            return (prompt, sent);
+        }
+
+        int counted;
+        try
+        {
+            counted = await anthropic.CountTokensAsync(apiKey, new WireCountRequest(agent.Model, prompt.System, prompt.Messages) { Beta = sent.Beta }, ct);
+        }
+        catch (AnthropicApiException e)
+        {
+            LogPromptNotCounted(logger, e.StatusCode, e.ErrorType);
+            return (prompt, sent);
+        }
+
+        if (counted <= prompt.TokenLimit)
+        {
+            return (prompt, sent);
+        }
+
+        // The estimate fell short: fill as much less of the window as it was short by, with a margin.
+        var share = (double)prompt.TokenLimit / counted * 0.95;
+        return (ConversationHistory.Build(agent.SystemPrompt, history, text, contextWindow, agent.MaxTokens, attachments, sent, share) ?? throw tooBig(), sent);
+    }
+
+    /// <summary>The share of the window past which a prompt with files is counted exactly rather than estimated.</summary>
+    private const double NearTheWindow = 0.6;
+
+    private async Task<(bool Active, string? Key, DateTimeOffset KeyVersion)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
     {
         try
         {
@@ -306,6 +354,9 @@ public sealed partial class ReplyService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trace {TraceId}: agent {AgentId} on {Model}, {HistoryMessages} history messages")]
     private static partial void LogStarted(ILogger logger, string traceId, string agentId, string model, int historyMessages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A prompt near the context window could not be counted ({Status} {ErrorType}); it is sent as estimated")]
+    private static partial void LogPromptNotCounted(ILogger logger, int status, string errorType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A message waits its turn for the database ({Failure})")]
     private static partial void LogWaitingForDatabase(ILogger logger, string failure);

@@ -3,7 +3,10 @@ using CommandCenter.Services.Validation;
 
 namespace CommandCenter.Services.Streaming;
 
-/// <summary>The body of <c>POST /api/command-center/message</c>, and what the Command Center page sends.</summary>
+/// <summary>
+/// The body of <c>POST /api/command-center/message</c>, and what the Command Center page sends; <see cref="Attachments"/>
+/// names the sender's files (<c>POST /api/files</c>) to send with the message.
+/// </summary>
 public sealed record SendMessageRequest(
     [property: Required(AllowEmptyStrings = false, ErrorMessage = "The agentId field is required."), MaxLength(64), StorableText]
     string? AgentId,
@@ -11,7 +14,8 @@ public sealed record SendMessageRequest(
     string? ConversationId,
     [property: Required(AllowEmptyStrings = false, ErrorMessage = "The message field is required."), StorableText,
         MaxLength(SendMessageRequest.MaxMessageLength, ErrorMessage = "The message is at most 32000 characters long.")]
-    string? Message)
+    string? Message,
+    IReadOnlyList<string>? Attachments = null)
 {
     public const int MaxMessageLength = 32_000;
 

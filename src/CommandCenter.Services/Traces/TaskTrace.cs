@@ -10,6 +10,8 @@ public sealed class TaskTrace
     /// <summary>The client's <c>User-Agent</c>, for calls that came through the gateway (SDKs, Claude Code).</summary>
     public string? UserAgent { get; init; }
     public required string Instruction { get; init; }
+    /// <summary>The files the instruction carried and how each was sent (by <c>file_id</c> or inline); null when none.</summary>
+    public IReadOnlyList<Files.TracedAttachment>? Attachments { get; init; }
     public string Status { get; set; } = TraceStatus.Running;
     public decimal TotalCost { get; set; }
     public int TotalTokens { get; set; }

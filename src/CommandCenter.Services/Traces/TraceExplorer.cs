@@ -106,7 +106,7 @@ public sealed record TraceDetail(
     string? StopReason, string? UpstreamRequestId, string? UpstreamMessageId, int? UpstreamStatus, string? Error,
     int HistoryMessagesSent, int HistoryMessagesTrimmed, [property: JsonPropertyName("apiKeyId")] string? IntegrationKeyId, [property: JsonPropertyName("apiKeyName")] string? IntegrationKeyName,
     int WebSearchRequests, decimal ToolFees, decimal WebSearchPerThousand, IReadOnlyList<TraceCall> Calls, ClassCosts Costs = default,
-    string Source = "command-center", string? UserAgent = null);
+    string Source = "command-center", string? UserAgent = null, IReadOnlyList<Files.TracedAttachment>? Attachments = null);
 
 /// <summary>
 /// One upstream call of a trace: a reply whose turn Anthropic paused (<c>pause_turn</c>) makes one call per
@@ -216,7 +216,7 @@ public sealed class TraceExplorer(IDbContextFactory<CommandCenterDbContext> dbFa
             sessions.Aggregate(default(ClassCosts), (sum, c) => sum + CostCalculator.Compute(
                 new TokenUsage(c.TokensIn, c.TokensOut, c.CacheWriteTokens, c.CacheWrite1hTokens, c.CacheReadTokens),
                 new TokenRates(c.InputPricePerMTok, c.CacheWrite5mPricePerMTok, c.CacheWrite1hPricePerMTok, c.CacheReadPricePerMTok, c.OutputPricePerMTok)).Classes),
-            s.SessionType, t.UserAgent);
+            s.SessionType, t.UserAgent, t.Attachments ?? []);
     }
 
     // A member-initialised class, not a positional record: EF can only compose further queries over the former.

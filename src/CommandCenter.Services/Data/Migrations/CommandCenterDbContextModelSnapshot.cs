@@ -254,6 +254,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("activity");
 
+                    b.Property<string>("Attachments")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("attachments");
+
                     b.Property<int>("CacheReadTokens")
                         .HasColumnType("integer")
                         .HasColumnName("cacheReadTokens");
@@ -346,6 +350,11 @@ namespace CommandCenter.Services.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Attachments");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Attachments"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Attachments"), new[] { "jsonb_path_ops" });
+
                     b.HasIndex("TaskTraceId");
 
                     b.HasIndex("ConversationId", "Position")
@@ -416,6 +425,98 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.Files.AnthropicFileCopy", b =>
+                {
+                    b.Property<string>("FileId")
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("fileId");
+
+                    b.Property<DateTimeOffset>("KeyVersion")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("keyVersion");
+
+                    b.Property<string>("AnthropicFileId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("anthropicFileId");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.HasKey("FileId", "KeyVersion");
+
+                    b.ToTable("anthropic_files", (string)null);
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.Files.StoredFile", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<int?>("Height")
+                        .HasColumnType("integer")
+                        .HasColumnName("height");
+
+                    b.Property<string>("MediaType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("mediaType");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("ownerId");
+
+                    b.Property<int?>("Pages")
+                        .HasColumnType("integer")
+                        .HasColumnName("pages");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<int>("Tokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("tokens");
+
+                    b.Property<int?>("Width")
+                        .HasColumnType("integer")
+                        .HasColumnName("width");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId", "Sha256")
+                        .IsUnique();
+
+                    b.ToTable("files", (string)null);
                 });
 
             modelBuilder.Entity("CommandCenter.Services.IntegrationKeys.IntegrationKey", b =>
@@ -993,6 +1094,10 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("id");
 
+                    b.Property<string>("Attachments")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("attachments");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completedAt");
@@ -1072,11 +1177,6 @@ namespace CommandCenter.Services.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("agentId");
 
-                    b.Property<string>("IntegrationKeyId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("apiKeyId");
-
                     b.Property<decimal>("CacheReadPricePerMTok")
                         .HasPrecision(12, 6)
                         .HasColumnType("numeric(12,6)")
@@ -1150,6 +1250,11 @@ namespace CommandCenter.Services.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("instruction");
+
+                    b.Property<string>("IntegrationKeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("apiKeyId");
 
                     b.Property<int>("ModelPriceId")
                         .HasColumnType("integer")
@@ -1433,6 +1538,24 @@ namespace CommandCenter.Services.Data.Migrations
                     b.HasOne("CommandCenter.Services.Conversations.Conversation", null)
                         .WithMany("Messages")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.Files.AnthropicFileCopy", b =>
+                {
+                    b.HasOne("CommandCenter.Services.Files.StoredFile", null)
+                        .WithMany()
+                        .HasForeignKey("FileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("CommandCenter.Services.Files.StoredFile", b =>
+                {
+                    b.HasOne("CommandCenter.Services.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
