@@ -7,10 +7,11 @@ namespace CommandCenter.Services.Files;
 public static class FileTokens
 {
     // https://platform.claude.com/docs/en/build-with-claude/vision ("Evaluate image size"): an image costs about
-    // width × height / 750 tokens, after it is scaled down to at most 1,568 px on its long edge and about 1.15 megapixels.
+    // width × height / 750 tokens, after it is scaled down to at most 1,568 px on its long edge and about 1,600 tokens.
     private const double PixelsPerToken = 750;
     private const double MaxLongEdge = 1_568;
-    private const double MaxPixels = 1_150_000;
+    private const int MaxImageTokens = 1_600;
+    private const double MaxPixels = MaxImageTokens * PixelsPerToken;
 
     // https://platform.claude.com/docs/en/build-with-claude/pdf-support ("Estimate your costs"): 1,500–3,000 text tokens
     // a page, and each page is also read as an image. The high end, so that a PDF is not under-counted far from the window.
@@ -21,7 +22,7 @@ public static class FileTokens
         if (file is { Width: { } width, Height: { } height })
         {
             var scale = Math.Min(1, Math.Min(MaxLongEdge / Math.Max(width, height), Math.Sqrt(MaxPixels / ((double)width * height))));
-            return (int)Math.Ceiling(width * scale * (height * scale) / PixelsPerToken);
+            return Math.Min(MaxImageTokens, (int)Math.Ceiling(width * scale * (height * scale) / PixelsPerToken));
         }
 
         return (file.Pages ?? 1) * PdfTokensPerPage;

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using CommandCenter.Services.Anthropic;
 using CommandCenter.Services.Conversations;
+using CommandCenter.Services.Files;
 
 namespace CommandCenter.Unit.Services;
 
@@ -214,6 +216,89 @@ public sealed class ConversationHistoryTests
         Shape(prompt)[^3..].ShouldBe(["user: q2", "assistant: a2", "user: q3"]);
     }
 
+    [Fact]
+    public void FilesGoBeforeTheirQuestionsTextByFileIdOrInline()
+    {
+        var shot = new Attachment("f1", "shot.png", FileSniffer.Png, 1_234, 54);
+        var manual = new Attachment("f2", "manual.pdf", FileSniffer.Pdf, 5_678, 3_000);
+        var sent = new SentAttachments(
+            new Dictionary<string, WireAttachmentBlock>
+            {
+                ["f1"] = WireAttachmentBlock.For(FileSniffer.Png, WireAttachmentSource.File("file_abc")),
+                ["f2"] = WireAttachmentBlock.For(FileSniffer.Pdf, WireAttachmentSource.Base64(FileSniffer.Pdf, [1, 2, 3])),
+            },
+            new Dictionary<string, string> { ["f1"] = AttachmentTransport.FileId, ["f2"] = AttachmentTransport.Inline }, "files-api-2025-04-14");
+
+        var prompt = ConversationHistory.Build("", [], "What do these say?", ContextWindow, MaxTokens, [shot, manual], sent).ShouldNotBeNull();
+
+        prompt.Attachments.ShouldBe([shot, manual]);
+        var content = Json(prompt.Messages[^1]).GetProperty("content");
+        content.GetArrayLength().ShouldBe(3);
+        content[0].GetProperty("type").GetString().ShouldBe("image");
+        content[0].GetProperty("source").GetProperty("type").GetString().ShouldBe("file");
+        content[0].GetProperty("source").GetProperty("file_id").GetString().ShouldBe("file_abc");
+        content[1].GetProperty("type").GetString().ShouldBe("document");
+        content[1].GetProperty("source").GetProperty("media_type").GetString().ShouldBe(FileSniffer.Pdf);
+        content[1].GetProperty("source").GetProperty("data").GetString().ShouldBe(Convert.ToBase64String([1, 2, 3]));
+        content[2].GetProperty("text").GetString().ShouldBe("What do these say?");
+        content[2].GetProperty("cache_control").GetProperty("type").GetString().ShouldBe("ephemeral");
+    }
+
+    [Fact]
+    public void AnEarlierQuestionKeepsItsFilesAndADeletedOneIsNamedInANote()
+    {
+        var kept = new Attachment("f1", "kept.png", FileSniffer.Png, 100, 54);
+        var gone = new Attachment("f2", "gone.png", FileSniffer.Png, 100, 54);
+        var history = Conversation(("look", "I see a cat", MessageStatus.Complete));
+        history[0] = User("look", kept, gone);
+        var sent = new SentAttachments(
+            new Dictionary<string, WireAttachmentBlock> { ["f1"] = WireAttachmentBlock.For(FileSniffer.Png, WireAttachmentSource.File("file_1")) },
+            new Dictionary<string, string> { ["f1"] = AttachmentTransport.FileId }, "files-api-2025-04-14");
+
+        var prompt = ConversationHistory.Build("", history, "and now?", ContextWindow, MaxTokens, [], sent).ShouldNotBeNull();
+
+        prompt.Attachments.ShouldBe([kept, gone]);
+        var content = Json(prompt.Messages[0]).GetProperty("content");
+        content.EnumerateArray().Select(b => b.GetProperty("type").GetString()).ShouldBe(["image", "text", "text"]);
+        content[1].GetProperty("text").GetString().ShouldBe("[Attached file gone.png was removed.]");
+        content[2].GetProperty("text").GetString().ShouldBe("look");
+        sent.HowSent("f2").ShouldBe(AttachmentTransport.Removed);
+    }
+
+    [Fact]
+    public void FilesWeighTheirTokensWhenHistoryIsTrimmed()
+    {
+        // 300 characters of budget: a turn of 2 characters fits, unless its image is estimated at 60 tokens (180 characters) and the new message's at 40.
+        var history = Conversation(("q", "a", MessageStatus.Complete));
+        ConversationHistory.Build("", history, "n", SmallWindow, SmallMaxTokens)!.HistoryMessagesSent.ShouldBe(2);
+
+        history[0] = User("q", new Attachment("f1", "big.png", FileSniffer.Png, 100, 60));
+        var prompt = ConversationHistory.Build("", history, "n", SmallWindow, SmallMaxTokens, [new Attachment("f2", "new.png", FileSniffer.Png, 100, 40)]).ShouldNotBeNull();
+
+        prompt.HistoryMessagesSent.ShouldBe(0);
+        prompt.HistoryMessagesTrimmed.ShouldBe(2);
+        prompt.Attachments.Select(a => a.Id).ShouldBe(["f2"]);
+        prompt.EstimatedTokens.ShouldBe((1 + 40 * 3) / 3);
+    }
+
+    [Fact]
+    public void AFileTooLargeForTheWindowDoesNotFit()
+    {
+        ConversationHistory.Build("", [], "n", SmallWindow, SmallMaxTokens, [new Attachment("f", "huge.pdf", FileSniffer.Pdf, 100, 101)]).ShouldBeNull();
+    }
+
+    [Fact]
+    public void AShareOfTheWindowLeavesOutMoreHistory()
+    {
+        var history = Conversation(("q1", Text('a', 100), MessageStatus.Complete), ("q2", Text('b', 100), MessageStatus.Complete));
+
+        ConversationHistory.Build("", history, "n", SmallWindow, SmallMaxTokens)!.HistoryMessagesSent.ShouldBe(4);
+        ConversationHistory.Build("", history, "n", SmallWindow, SmallMaxTokens, budgetShare: 0.5)!.HistoryMessagesSent.ShouldBe(2);
+    }
+
+    private static JsonElement Json(WireMessage message) =>
+        JsonDocument.Parse(JsonSerializer.Serialize(new WireRequest("m", 1, null, [message]), WireJsonContext.Default.WireRequest)).RootElement.GetProperty("messages")[0];
+
     private static ConversationHistory.Prompt Build(string systemPrompt, IReadOnlyList<Message> history, string newMessage) =>
         ConversationHistory.Build(systemPrompt, history, newMessage, ContextWindow, MaxTokens).ShouldNotBeNull();
 
@@ -223,9 +308,10 @@ public sealed class ConversationHistoryTests
     private static List<Message> Conversation(params (string Question, string Reply, string ReplyStatus)[] turns) =>
         [.. turns.SelectMany(t => new[] { User(t.Question), Assistant(t.Reply, t.ReplyStatus) })];
 
-    private static Message User(string text) => new()
+    private static Message User(string text, params Attachment[] attachments) => new()
     {
         Id = Guid.NewGuid().ToString("N"), ConversationId = "conversation", Role = MessageRole.User, Content = text,
+        Attachments = attachments.Length > 0 ? attachments : null,
     };
 
     private static Message Assistant(string text, string status = MessageStatus.Complete) => new()
