@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace CommandCenter.FakeAnthropic;
 
-/// <summary>An in-process fake of the Anthropic Messages API on a random loopback port, recording every request.</summary>
+/// <summary>An in-process fake of the Anthropic Messages API (and its Files API) on a random loopback port, recording every request.</summary>
 public sealed class FakeAnthropicServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -15,6 +15,8 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<RecordedRequest> _tokenCounts = [];
     private readonly List<RecordedRequest> _modelLists = [];
+    private readonly List<RecordedRequest> _fileRequests = [];
+    private readonly FakeFileStore _files = new();
     private readonly List<(Func<RecordedRequest, bool> Match, TaskCompletionSource<RecordedRequest> Arrived)> _waiters = [];
 
     private FakeAnthropicServer(WebApplication app) => _app = app;
@@ -28,7 +30,7 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var server = new FakeAnthropicServer(app);
-        app.Run(new MessagesHandler(server.ScenarioFor, server.Record, () => server.ModelsPerPage).HandleAsync);
+        app.Run(new MessagesHandler(server.ScenarioFor, server.Record, () => server.ModelsPerPage, server._files).HandleAsync);
         await app.StartAsync(ct);
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -47,6 +49,18 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
     {
         get { lock (_lock) return [.. _modelLists]; }
     }
+
+    /// <summary>The <c>anthropic-beta</c> the Files API asks for, on uploads and on Messages requests that send a file by <c>file_id</c>.</summary>
+    public const string FilesBeta = FilesHandler.Beta;
+
+    /// <summary>Every Files API request so far (<c>/v1/files…</c>: uploads, reads, deletes), refused ones included; they are not among <see cref="Requests"/>.</summary>
+    public IReadOnlyList<RecordedRequest> FileRequests
+    {
+        get { lock (_lock) return [.. _fileRequests]; }
+    }
+
+    /// <summary>Every file the Files API accepted, in arrival order (deleted ones too): its key, id, name, type, bytes and SHA-256.</summary>
+    public IReadOnlyList<FakeFileUpload> FileUploads => _files.Uploads;
 
     /// <summary>The scenario for requests whose key has none of its own.</summary>
     public FakeScenario DefaultScenario { get; set; } = new();
@@ -80,7 +94,9 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             _requests.Clear();
             _tokenCounts.Clear();
             _modelLists.Clear();
+            _fileRequests.Clear();
         }
+        _files.ForgetUploads(); // uploaded files stay usable by their ids
     }
 
     /// <summary>The requests that carried <paramref name="apiKey"/>, in arrival order.</summary>
@@ -144,6 +160,12 @@ public sealed class FakeAnthropicServer : IAsyncDisposable
             if (MessagesHandler.IsModelList(request))
             {
                 _modelLists.Add(request);
+                return;
+            }
+
+            if (FilesHandler.Handles(request.Path))
+            {
+                _fileRequests.Add(request);
                 return;
             }
 

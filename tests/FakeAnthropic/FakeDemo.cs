@@ -54,7 +54,7 @@ public static partial class FakeDemo
             WebSearch = search,
             WebFetch = fetch,
             Usage = new FakeUsage(
-                FakeTokens.Count(body),
+                FakeTokens.Count(request),
                 chunks.Count + (thinks ? ThinkingTokens : 0),
                 WebSearchRequests: search is null ? 0 : 1,
                 ThinkingTokens: thinks ? ThinkingTokens : null),

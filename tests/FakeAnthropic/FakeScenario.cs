@@ -96,6 +96,22 @@ public sealed record FakeScenario
     /// </summary>
     public FakeScenario? NonStreaming { get; init; }
 
+    /// <summary>
+    /// When the newest user message carries image or document blocks, the reply's text (streamed or whole) is a receipt of
+    /// what arrived instead of <see cref="Chunks"/>, so a test can see the bytes went through:
+    /// <c>Received 2 attachments: image/png 1234 bytes 40x30 by file_id; application/pdf 5678 bytes 1 page inline.</c>
+    /// One item per block, in order: the media type, the bytes (decoded from base64, or the uploaded file's size), an image's
+    /// width x height or a PDF's pages ("1 page", "2 pages"), then <c>inline</c> or <c>by file_id</c> (<see cref="FakeAttachment.Description"/>).
+    /// Sent in chunks: <c>"Received 2 attachments: "</c>, the first item, <c>"; "</c> + each further item, <c>"."</c>. False sends <see cref="Chunks"/>.
+    /// </summary>
+    public bool DescribeAttachments { get; init; } = true;
+
+    /// <summary>
+    /// Refuses every Files API request (upload, list, read, delete) that passes authentication and the beta check with this status,
+    /// in Anthropic's error shape: 403 <c>permission_error</c>, 404 <c>not_found_error</c>, 429, 500, 529 … (the type follows the status).
+    /// </summary>
+    public int? FilesApiStatus { get; init; }
+
     /// <summary>Pads some <c>data:</c> lines with trailing spaces, which clients must tolerate.</summary>
     public bool PadDataLines { get; init; } = true;
 

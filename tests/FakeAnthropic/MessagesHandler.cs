@@ -2,21 +2,33 @@ using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace CommandCenter.FakeAnthropic;
 
 /// <summary>
 /// Answers every request the way <c>POST /v1/messages</c> does, byte for byte where clients care (a stream of events with
 /// <c>"stream": true</c>, the whole message otherwise), and <c>POST /v1/messages/count_tokens</c> by the fake's own
-/// tokenizer (<see cref="FakeTokens"/>).
+/// tokenizer (<see cref="FakeTokens"/>); the Files API by <see cref="FilesHandler"/>, into <paramref name="files"/>.
 /// Shared by the in-process server and the standalone Program.
 /// </summary>
-internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null, Func<int>? modelsPerPage = null)
+internal sealed class MessagesHandler(
+    Func<RecordedRequest, FakeScenario> scenarioFor, Action<RecordedRequest>? onArrived = null, Func<int>? modelsPerPage = null, FakeFileStore? files = null)
 {
-    private static readonly string[] SupportedVersions = ["2023-06-01", "2026-10-21"];
+    internal static readonly string[] SupportedVersions = ["2023-06-01", "2026-10-21"];
 
     // Relaxed escaping keeps non-ASCII text readable on the wire, as the real API does; it is still valid JSON.
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    internal static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The largest Messages (and token counting) request: https://platform.claude.com/docs/en/api/errors (request size limits,
+    /// 32 MB); Anthropic's edge answers a bigger one 413 <c>request_too_large</c> before the API sees it.
+    /// </summary>
+    internal const long MaxRequestBytes = 32L * 1024 * 1024;
+
+    private readonly FakeFileStore _files = files ?? new();
+
+    private FilesHandler FilesApi => field ??= new(_files);
 
     /// <summary>
     /// <c>GET</c> here answers <see cref="Identity"/>, unrecorded: how <c>scripts/run.sh --fake</c> tells a fake it can reuse (left
@@ -57,13 +69,29 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         }
     }
 
-    private static async Task<RecordedRequest?> RecordAsync(HttpContext context)
+    private async Task<RecordedRequest?> RecordAsync(HttpContext context)
     {
-        string body;
+        var path = context.Request.Path.Value ?? "/";
+        var files = FilesHandler.Handles(path);
+        var body = "";
+        byte[]? upload = null;
+        bool tooLarge;
         try
         {
-            using var reader = new StreamReader(context.Request.Body);
-            body = await reader.ReadToEndAsync(context.RequestAborted);
+            // The fake enforces the endpoint's limit itself, reading the whole body so the client hears the 413 rather than a
+            // reset connection; Kestrel's own limit (30 MB by default) is lifted for that.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrelLimit) kestrelLimit.MaxRequestBodySize = null;
+            byte[] bytes;
+            (bytes, tooLarge) = await ReadUpToAsync(context.Request.Body, files ? FilesHandler.MaxRequestBytes : MaxRequestBytes, context.RequestAborted);
+            if (files)
+            {
+                upload = bytes; // multipart, binary: kept as bytes for the Files API, not as text
+            }
+            else
+            {
+                using var reader = new StreamReader(new MemoryStream(bytes));
+                body = await reader.ReadToEndAsync(context.RequestAborted);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
@@ -73,17 +101,47 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         return new RecordedRequest
         {
             Method = context.Request.Method,
-            Path = context.Request.Path.Value ?? "/",
+            Path = path,
             Headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             Body = body,
             ReceivedAt = DateTimeOffset.UtcNow,
+            Files = _files,
+            Upload = upload,
+            TooLarge = tooLarge,
         };
+    }
+
+    /// <summary>The body, or nothing and true when it is longer than <paramref name="limit"/> (the rest is read and dropped).</summary>
+    private static async Task<(byte[] Bytes, bool TooLarge)> ReadUpToAsync(Stream body, long limit, CancellationToken ct)
+    {
+        using var kept = new MemoryStream();
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            total += read;
+            if (total <= limit) kept.Write(buffer, 0, read);
+        }
+        return total > limit ? ([], true) : (kept.ToArray(), false);
     }
 
     /// <returns>True when the fake dropped the connection on purpose.</returns>
     private async Task<bool> RespondAsync(HttpContext context, RecordedRequest request, CancellationToken ct)
     {
         var requestId = "req_" + RandomId(24);
+        if (request.TooLarge)
+        {
+            await WriteErrorAsync(context, requestId, 413, "request_too_large", ErrorMessageFor(413), null, ct);
+            return false;
+        }
+
+        if (FilesHandler.Handles(request.Path))
+        {
+            await FilesApi.RespondAsync(context, request, scenarioFor(request), requestId, ct);
+            return false;
+        }
+
         if (IsModelList(request))
         {
             var (listStatus, body) = request.ApiKey is null
@@ -210,7 +268,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
 
         context.Response.ContentType = "application/json";
         context.Response.Headers["request-id"] = requestId;
-        await context.Response.WriteAsync(new JsonObject { ["input_tokens"] = FakeTokens.Count(request.Json) }.ToJsonString(JsonOptions), ct);
+        await context.Response.WriteAsync(new JsonObject { ["input_tokens"] = FakeTokens.Count(request) }.ToJsonString(JsonOptions), ct);
     }
 
     private static (int Status, string Type, string Message)? ValidateCount(RecordedRequest request)
@@ -237,7 +295,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         if (messages.GetArrayLength() > 0 && messages[messages.GetArrayLength() - 1] is var last
             && last.GetProperty("role").GetString() == "assistant" && LastText(last) is { Length: > 0 } text && char.IsWhiteSpace(text[^1]))
             return (400, "invalid_request_error", "messages: final assistant content cannot end with trailing whitespace");
-        return ValidateForModel(request);
+        return request.AttachmentScan.Refusal ?? ValidateForModel(request);
     }
 
     private static string LastText(JsonElement message) => message.GetProperty("content") switch
@@ -266,7 +324,8 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         }
         if (request.Json.TryGetProperty("stream", out var stream) && stream.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
             return (400, "invalid_request_error", "stream: Input should be a valid boolean");
-        return ValidateForModel(request);
+        // Image and document blocks: FakeAttachments names the source of each rule.
+        return request.AttachmentScan.Refusal ?? ValidateForModel(request);
     }
 
     /// <summary>The <c>error.message</c> for a bad path, which Anthropic also sends for a retired model.</summary>
@@ -293,7 +352,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         var displaySent = thinking.ValueKind == JsonValueKind.Object && thinking.TryGetProperty("display", out var shown) && shown.ValueKind != JsonValueKind.Null;
         if (displaySent && display is not ("summarized" or "omitted" or "updates"))
             return Invalid("thinking.display: Input should be 'summarized', 'omitted' or 'updates'");
-        if (display == "updates" && !HasBeta(request, FakeModels.UpdatesBeta))
+        if (display == "updates" && !request.HasBeta(FakeModels.UpdatesBeta))
             return Invalid($"thinking.display: 'updates' requires the anthropic-beta header '{FakeModels.UpdatesBeta}'");
 
         if (model is null) return null;
@@ -348,9 +407,32 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         ?? FakeModels.Find(StringAt(request.Json, "model"))?.DefaultDisplay
         ?? "summarized";
 
-    private static bool HasBeta(RecordedRequest request, string beta) =>
-        request.Headers.TryGetValue("anthropic-beta", out var betas)
-        && betas.Split(',', StringSplitOptions.TrimEntries).Contains(beta);
+    /// <summary>The <c>error.type</c> Anthropic sends with a status (https://platform.claude.com/docs/en/api/errors).</summary>
+    internal static string ErrorTypeFor(int status) => status switch
+    {
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+
+    /// <summary>An <c>error.message</c> for a status, after the descriptions in https://platform.claude.com/docs/en/api/errors.</summary>
+    internal static string ErrorMessageFor(int status) => status switch
+    {
+        401 => "invalid x-api-key",
+        403 => "Your API key does not have permission to use the specified resource.",
+        404 => NotFoundMessage,
+        413 => "Request exceeds the maximum allowed number of bytes.",
+        429 => "Number of requests has exceeded your rate limit",
+        529 => "Overloaded",
+        >= 500 => "Internal server error",
+        _ => "Invalid request",
+    };
 
     private static JsonElement ObjectAt(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : default;
@@ -395,7 +477,9 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
         var sse = new SseWriter(streaming ? response : null, scenario.PadDataLines, ct);
         request.StreamedContent = sse.Content;
 
-        var usage = scenario.Usage ?? new FakeUsage(FakeTokens.Count(request.Json), scenario.Chunks.Count);
+        // What arrived, in place of the scripted text, when the newest user message carries attachments.
+        var chunks = (scenario.DescribeAttachments ? FakeAttachments.Receipt(request) : null) ?? scenario.Chunks;
+        var usage = scenario.Usage ?? new FakeUsage(FakeTokens.Count(request), chunks.Count);
         var cacheCreation = usage.CacheCreation5mTokens + usage.CacheCreation1hTokens;
         var message = new JsonObject
         {
@@ -492,7 +576,6 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
                 },
             });
         }
-        var chunks = scenario.Chunks;
         for (var sent = 0; ; sent++)
         {
             // Checkpoints run before each delta and after the last, so N = 0 means "before any text".
@@ -639,7 +722,7 @@ internal sealed class MessagesHandler(Func<RecordedRequest, FakeScenario> scenar
     private static bool AtCheckpoint(int? afterChunks, int sent, int count) =>
         afterChunks is { } n && Math.Clamp(n, 0, count) == sent;
 
-    private static string RandomId(int length) =>
+    internal static string RandomId(int length) =>
         RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
 
     /// <summary>

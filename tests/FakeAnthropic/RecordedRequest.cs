@@ -40,6 +40,28 @@ public sealed class RecordedRequest
 
     public DateTimeOffset ReceivedAt { get; init; }
 
+    /// <summary>The image and document blocks of <c>messages[].content</c> the fake read, in order (files by <c>file_id</c> among this key's uploads).</summary>
+    public IReadOnlyList<FakeAttachment> Attachments => AttachmentScan.Attachments;
+
+    /// <summary>Where files sent by <c>file_id</c> are looked up; none: every file_id is unknown.</summary>
+    internal FakeFileStore? Files { get; init; }
+
+    /// <summary>The body went past the endpoint's size limit and was not read (<see cref="Body"/> is empty).</summary>
+    internal bool TooLarge { get; init; }
+
+    /// <summary>The raw body of a Files API request, which is multipart rather than JSON; dropped once read.</summary>
+    internal byte[]? Upload { get; set; }
+
+    /// <summary>Read once, on first use: the blocks and the first refusal, the files beta as the request's headers say.</summary>
+    internal AttachmentScan AttachmentScan =>
+        LazyInitializer.EnsureInitialized(ref _attachmentScan, () => FakeAttachments.Read(Json, id => Files?.Find(ApiKey, id), HasBeta(FilesHandler.Beta)));
+
+    private AttachmentScan? _attachmentScan;
+
+    /// <summary>True when the <c>anthropic-beta</c> header (a comma-separated list, repeats joined) names <paramref name="beta"/>.</summary>
+    internal bool HasBeta(string beta) =>
+        Headers.TryGetValue("anthropic-beta", out var betas) && betas.Split(',', StringSplitOptions.TrimEntries).Contains(beta);
+
     /// <summary>
     /// The content blocks the fake streamed in answer (or returned whole), put together as the non-streaming API returns them; what a client
     /// must send back, unchanged, to continue a paused turn. Read it once <see cref="Ended"/> has completed.
