@@ -174,7 +174,7 @@ public sealed class FilesApiTests(SmallFilesApp app) : IClassFixture<SmallFilesA
         trace.GetProperty("attachments").EnumerateArray().Select(a => (a.GetProperty("name").GetString(), a.GetProperty("mediaType").GetString(), a.GetProperty("bytes").GetInt64(), a.GetProperty("sentAs").GetString()))
             .ShouldBe([("shot.png", "image/png", Screenshot.Length, "file_id"), ("manual.pdf", "application/pdf", Manual.Length, "file_id")]);
         var input = trace.GetProperty("tokens").GetProperty("input").GetInt32();
-        input.ShouldBe(FakeTokens.Count(app.Fake.RequestsFor(user.ApiKey!)[0].Json));
+        input.ShouldBe(FakeTokens.Count(app.Fake.RequestsFor(user.ApiKey!)[0]), "what the fake counted, files by file_id included");
         input.ShouldBeGreaterThan(4, "the image and the PDF count, not only the words");
         trace.GetProperty("cost").GetDecimal().ShouldBe(Math.Round(
             input * trace.GetProperty("price").GetProperty("inputPerMTok").GetDecimal() / 1_000_000m
