@@ -270,6 +270,31 @@ public sealed class FilesApiTests(SmallFilesApp app) : IClassFixture<SmallFilesA
     }
 
     [Fact]
+    public async Task NearTheWindowAPromptWithFilesIsCountedExactlyAndOlderTurnsGoWhenTheEstimateFellShort()
+    {
+        // We weigh a PDF page at 3,000 tokens, the fake at 3,100: two one-page PDFs and a few words are estimated at about
+        // 6,025 tokens and counted at about 6,210. A window that leaves 6,120 for the prompt fits the estimate, not the count.
+        using var admin = await app.AdminAsync();
+        var model = $"claude-small-{Guid.NewGuid():N}";
+        (await admin.PostAsJsonAsync("/api/prices", new { model, inputPerMTok = 1m, cacheWrite5mPerMTok = 1m, cacheWrite1hPerMTok = 1m, cacheReadPerMTok = 1m, outputPerMTok = 1m, contextWindow = 6_120 + 100 + 1_000 }, Ct)).EnsureSuccessStatusCode();
+        var agentId = await app.CreateAgentAsync(model, systemPrompt: "", maxTokens: 100);
+        using var user = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
+        var first = await UploadAsync(user.Client, SampleFiles.TinyPdf(1), "first.pdf");
+        var second = await UploadAsync(user.Client, SampleFiles.PadTo(SampleFiles.TinyPdf(1), 2_000), "second.pdf");
+
+        var (_, one, _) = await SendAsync(user.Client, agentId, "One", null, Id(first));
+        app.Fake.TokenCountRequests.Where(r => r.ApiKey == user.ApiKey).ShouldBeEmpty("far from the window the estimate is enough");
+        var (status, two, problem) = await SendAsync(user.Client, agentId, "Two", ConversationOf(one), Id(second));
+
+        status.ShouldBe(HttpStatusCode.OK, problem?.GetRawText());
+        app.Fake.TokenCountRequests.Count(r => r.ApiKey == user.ApiKey).ShouldBe(1);
+        two[0].Data.GetProperty("historyMessagesTrimmed").GetInt32().ShouldBe(2);
+        var sent = app.Fake.RequestsFor(user.ApiKey!)[^1];
+        sent.Json.GetProperty("messages").GetArrayLength().ShouldBe(1);
+        Text(two).ShouldBe($"Received 1 attachment: application/pdf 2000 bytes 1 page by file_id.");
+    }
+
+    [Fact]
     public async Task AnIntegrationKeyUploadsForItsOwnerAndSendsTheFileAsCurlWould()
     {
         using var owner = await app.NewUserAsync(apiKey: CommandCenterApp.NewApiKey());
