@@ -13,17 +13,7 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
 {
     internal async Task<AnthropicStream> OpenStreamAsync(string apiKey, WireRequest request, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages"))
-        {
-            Content = JsonContent.Create(request, WireJsonContext.Default.WireRequest),
-        };
-        message.Headers.Add("x-api-key", apiKey);
-        message.Headers.Add("anthropic-version", options.Value.Version);
-        if (request.Beta is { } beta)
-        {
-            message.Headers.Add("anthropic-beta", beta);
-        }
-
+        using var message = Request(HttpMethod.Post, "v1/messages", apiKey, request.Beta, JsonContent.Create(request, WireJsonContext.Default.WireRequest));
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
         using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -74,41 +64,9 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
 
     private async Task<int> CountTokensAsync(string apiKey, HttpContent body, CancellationToken ct, string? beta = null)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/messages/count_tokens")) { Content = body };
-        message.Headers.Add("x-api-key", apiKey);
-        message.Headers.Add("anthropic-version", options.Value.Version);
-        if (beta is not null)
-        {
-            message.Headers.Add("anthropic-beta", beta);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(message, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
-        }
-
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ToExceptionAsync(response, ct);
-            }
-
-            try
-            {
-                return (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireTokenCount, ct))?.InputTokens
-                    ?? throw new JsonException("input_tokens is missing.");
-            }
-            catch (JsonException)
-            {
-                throw new AnthropicApiException(502, "invalid_response", "Anthropic's token count could not be read.", RequestIdOf(response));
-            }
-        }
+        using var message = Request(HttpMethod.Post, "v1/messages/count_tokens", apiKey, beta, body);
+        return (await SendForAsync(message, WireJsonContext.Default.WireTokenCount, "token count", ct)).InputTokens
+            ?? throw new AnthropicApiException(502, "invalid_response", "Anthropic's token count could not be read.", null);
     }
 
     /// <summary>Uploads a file to the Files API (<c>POST /v1/files</c>, beta <paramref name="beta"/>); returns its <c>file_id</c>.</summary>
@@ -117,11 +75,28 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
     {
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-        using var form = new MultipartFormDataContent { { file, "file", name } };
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(options.Value.BaseUrl, "v1/files")) { Content = form };
+        using var message = Request(HttpMethod.Post, "v1/files", apiKey, beta, new MultipartFormDataContent { { file, "file", name } });
+        return (await SendForAsync(message, WireJsonContext.Default.WireFile, "answer to a file upload", ct)).Id
+            ?? throw new AnthropicApiException(502, "invalid_response", "Anthropic's answer to a file upload could not be read.", null);
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, string apiKey, string? beta, HttpContent? body = null)
+    {
+        var message = new HttpRequestMessage(method, new Uri(options.Value.BaseUrl, path)) { Content = body };
         message.Headers.Add("x-api-key", apiKey);
         message.Headers.Add("anthropic-version", options.Value.Version);
-        message.Headers.Add("anthropic-beta", beta);
+        if (!string.IsNullOrEmpty(beta))
+        {
+            message.Headers.Add("anthropic-beta", beta);
+        }
+
+        return message;
+    }
+
+    /// <summary>Sends a short call and reads its JSON answer.</summary>
+    /// <exception cref="AnthropicApiException">Anthropic refused, could not be reached, or answered what cannot be read (<paramref name="what"/>).</exception>
+    private async Task<T> SendForAsync<T>(HttpRequestMessage message, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> answer, string what, CancellationToken ct)
+    {
         HttpResponseMessage response;
         try
         {
@@ -141,11 +116,11 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
 
             try
             {
-                return (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireFile, ct))?.Id ?? throw new JsonException("id is missing.");
+                return await response.Content.ReadFromJsonAsync(answer, ct) ?? throw new JsonException("The answer is null.");
             }
             catch (JsonException)
             {
-                throw new AnthropicApiException(502, "invalid_response", "Anthropic's answer to a file upload could not be read.", RequestIdOf(response));
+                throw new AnthropicApiException(502, "invalid_response", $"Anthropic's {what} could not be read.", RequestIdOf(response));
             }
         }
     }
@@ -198,44 +173,15 @@ public sealed class AnthropicClient(HttpClient http, IOptions<AnthropicOptions> 
         {
             // Array parameters go as brackets, as the official SDKs send them; retired models only when asked for.
             var query = "v1/models?limit=1000&lifecycle[]=active&lifecycle[]=deprecated&lifecycle[]=retired" + (after is null ? "" : "&after_id=" + Uri.EscapeDataString(after));
-            using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Value.BaseUrl, query));
-            message.Headers.Add("x-api-key", apiKey);
-            message.Headers.Add("anthropic-version", options.Value.Version);
-            HttpResponseMessage response;
-            try
+            using var message = Request(HttpMethod.Get, query, apiKey, null);
+            var list = await SendForAsync(message, WireJsonContext.Default.WireModelList, "model list", ct);
+            models.AddRange(list.Data ?? []);
+            if (list is not { HasMore: true, LastId: { } last } || last == after)
             {
-                response = await http.SendAsync(message, ct);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new AnthropicApiException(502, "connection_error", $"Could not reach Anthropic: {e.HttpRequestError}.", null);
+                return models;
             }
 
-            using (response)
-            {
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw await ToExceptionAsync(response, ct);
-                }
-
-                WireModelList? list;
-                try
-                {
-                    list = await response.Content.ReadFromJsonAsync(WireJsonContext.Default.WireModelList, ct);
-                }
-                catch (JsonException)
-                {
-                    throw new AnthropicApiException(502, "invalid_response", "Anthropic's model list could not be read.", RequestIdOf(response));
-                }
-
-                models.AddRange(list?.Data ?? []);
-                if (list is not { HasMore: true, LastId: { } last } || last == after)
-                {
-                    return models;
-                }
-
-                after = last;
-            }
+            after = last;
         }
 
         return models;
