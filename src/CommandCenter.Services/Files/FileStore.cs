@@ -27,29 +27,7 @@ public sealed class FileStore(IDbContextFactory<CommandCenterDbContext> dbFactor
     /// <inheritdoc cref="SaveAsync(string, string?, Stream, CancellationToken)"/>
     public async Task<FileSummary> SaveAsync(string ownerId, string? name, byte[] bytes, CancellationToken ct = default)
     {
-        name = CheckName(name);
-        if (bytes.LongLength > options.Value.MaxBytes)
-        {
-            throw InvalidInputException.For("file", $"{name} is larger than {Size(options.Value.MaxBytes)}, the most a file may be.");
-        }
-
-        if (bytes.Length == 0)
-        {
-            throw InvalidInputException.For("file", $"{name} is empty.");
-        }
-
-        var sniffed = FileSniffer.Sniff(bytes)
-            ?? throw InvalidInputException.For("file", $"{name} is not a PNG, JPEG, GIF, WebP or PDF file (judged by its content, not its name).");
-        if (sniffed.IsImage && bytes.Length > FilesOptions.MaxImageBytes)
-        {
-            throw InvalidInputException.For("file", $"{name} is {Size(bytes.Length)}; Claude reads images up to {Size(FilesOptions.MaxImageBytes)}.");
-        }
-
-        if (sniffed.Width > FilesOptions.MaxImageSide || sniffed.Height > FilesOptions.MaxImageSide)
-        {
-            throw InvalidInputException.For("file", $"{name} is {sniffed.Width}×{sniffed.Height} px; Claude reads images up to {FilesOptions.MaxImageSide:N0} px a side.");
-        }
-
+        (name, var sniffed) = Check(name, bytes, options.Value);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await FindSameAsync(db, ownerId, sha256, ct) is { } same)
@@ -181,6 +159,36 @@ public sealed class FileStore(IDbContextFactory<CommandCenterDbContext> dbFactor
     private static Task<FileSummary?> FindSameAsync(CommandCenterDbContext db, string ownerId, string sha256, CancellationToken ct) =>
         db.Files.AsNoTracking().Where(f => f.OwnerId == ownerId && f.Sha256 == sha256)
             .Select(f => new FileSummary(f.Id, f.Name, f.MediaType, f.Bytes, f.Sha256)).FirstOrDefaultAsync(ct);
+
+    /// <summary>The name a file is stored under and what its bytes are, if the limits take it.</summary>
+    /// <exception cref="InvalidInputException">The rule it breaks, naming the file.</exception>
+    internal static (string Name, SniffedFile File) Check(string? name, byte[] bytes, FilesOptions limits)
+    {
+        name = CheckName(name);
+        if (bytes.LongLength > limits.MaxBytes)
+        {
+            throw InvalidInputException.For("file", $"{name} is larger than {Size(limits.MaxBytes)}, the most a file may be.");
+        }
+
+        if (bytes.Length == 0)
+        {
+            throw InvalidInputException.For("file", $"{name} is empty.");
+        }
+
+        var sniffed = FileSniffer.Sniff(bytes)
+            ?? throw InvalidInputException.For("file", $"{name} is not a PNG, JPEG, GIF, WebP or PDF file (judged by its content, not its name).");
+        if (sniffed.IsImage && bytes.Length > FilesOptions.MaxImageBytes)
+        {
+            throw InvalidInputException.For("file", $"{name} is {Size(bytes.Length)}; Claude reads images up to {Size(FilesOptions.MaxImageBytes)}.");
+        }
+
+        if (sniffed.Width > FilesOptions.MaxImageSide || sniffed.Height > FilesOptions.MaxImageSide)
+        {
+            throw InvalidInputException.For("file", $"{name} is {sniffed.Width}×{sniffed.Height} px; Claude reads images up to {FilesOptions.MaxImageSide:N0} px a side.");
+        }
+
+        return (name, sniffed);
+    }
 
     private static string CheckName(string? name)
     {
