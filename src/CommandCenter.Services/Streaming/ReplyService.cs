@@ -70,14 +70,9 @@ public sealed partial class ReplyService(
         ReplyPlan plan;
         try
         {
-            // Nothing is written until the budget claim, which is one transaction: a busy database is waited for.
-            plan = await DatabaseFailures.WaitWhileBusyAsync(async () =>
-            {
-                var plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
-                // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
-                plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
-                return plan;
-            }, DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
+            // Nothing is written until the budget claim (the plan's last step), which is one transaction: a busy database is waited for.
+            plan = await DatabaseFailures.WaitWhileBusyAsync(
+                () => PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct), DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
         }
         catch (BudgetExceededException e)
         {
@@ -249,11 +244,15 @@ public sealed partial class ReplyService(
             ?? throw InvalidInputException.For("message", $"The message does not fit the context window of {agent.Model}.");
 
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
+        var worstCase = BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
+            agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m);
+        // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them. Claimed for
+        // the trace's id before the rows exist, so that the rows are made with their charges and only the recorder changes them.
+        var traceId = Ids.New();
+        var charges = await budgets.ReserveAsync(traceId, userId, agent.Id, apiKeyId, worstCase, now, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
-            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn);
-        return new ReplyPlan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows,
-            BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
-                agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
+            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn, traceId, charges);
+        return new ReplyPlan(apiKey, WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value), rows);
     }
 
     private async Task<(bool Active, string? Key)> RevealKeyAsync(CommandCenterDbContext db, string userId, DateTimeOffset now, CancellationToken ct)
