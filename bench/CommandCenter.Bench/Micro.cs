@@ -71,7 +71,7 @@ public class MicroBenchmarks
         var rows = ReplyRows.Create("user", new Agent { Id = "agent", Name = "Bench", Model = _price.Model }, _price,
             new Conversation { Id = "conversation", OwnerId = "user", AgentId = "agent", Title = "Bench" }, true, 0, "Bench",
             new ConversationHistory.Prompt(null, [], 0, 0), 1, DateTimeOffset.UtcNow);
-        var plan = new ReplyPlan("sk-bench", new WireRequest(_price.Model, 1_000, null, []), rows, worstCase: 0m);
+        var plan = new ReplyPlan("sk-bench", new WireRequest(_price.Model, 1_000, null, []), rows);
         var reply = new LiveReply(plan, new MetaEvent("conversation", rows.Trace.Id, rows.Reply!.Id, 0), NoCalls.Instance, upstream, started, 0,
             _registry.Reserve("user", null, maxLivePerOwner: 1), NoDatabase.Instance, TimeProvider.System, TimeSpan.FromMinutes(1), NullLogger.Instance);
         var http = new DefaultHttpContext();

@@ -67,13 +67,9 @@ public sealed partial class GatewayService(
             Plan plan;
             try
             {
-                // Nothing is written until the budget claim, which is one transaction: a busy database is waited for.
-                plan = await DatabaseFailures.WaitWhileBusyAsync(async () =>
-                {
-                    var plan = await PlanAsync(caller, body, requested, maxTokens, now, ct);
-                    plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, caller.Key.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
-                    return plan;
-                }, DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
+                // Nothing is written until the budget claim (the plan's last step), which is one transaction: a busy database is waited for.
+                plan = await DatabaseFailures.WaitWhileBusyAsync(
+                    () => PlanAsync(caller, body, requested, maxTokens, now, ct), DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
                 rows = plan.Rows;
             }
             catch (StreamStartException e)
@@ -158,15 +154,14 @@ public sealed partial class GatewayService(
         return [.. (await models.ListAsync(ct)).Where(m => m.StatusAt(now) != ModelStatus.Retired).OrderByDescending(m => m.ReleasedOn).ThenBy(m => m.Id, StringComparer.Ordinal)];
     }
 
-    /// <summary>The call to make and the rows it will write.</summary>
+    /// <summary>The call to make and the rows it will write, its budget charges already reserved.</summary>
     /// <remarks>A class, not a record: a record's generated ToString would print the key.</remarks>
-    private sealed class Plan(string anthropicKey, JsonObject body, string? beta, ReplyRows rows, decimal worstCase)
+    private sealed class Plan(string anthropicKey, JsonObject body, string? beta, ReplyRows rows)
     {
         public string AnthropicKey { get; } = anthropicKey;
         public JsonObject Body { get; } = body;
         public string? Beta { get; } = beta;
         public ReplyRows Rows { get; } = rows;
-        public decimal WorstCase { get; } = worstCase;
     }
 
     private async Task<Plan> PlanAsync(GatewayCaller caller, JsonObject body, string requested, int maxTokens, DateTimeOffset now, CancellationToken ct)
@@ -193,10 +188,13 @@ public sealed partial class GatewayService(
         var price = await prices.FindCurrentAsync(db, model, ct)
             ?? throw GatewayRefusal.Invalid($"model: {model} has no price in Command Center, so its cost could not be recorded; an admin must add one.");
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
-        var rows = ReplyRows.ForGateway(caller.Key.OwnerId, agentId, model, price, GatewayBody.Instruction(body), instance.Key, now, caller.Key.Id,
-            webSearch?.PerThousandRequests ?? 0m, caller.UserAgent is { Length: > 512 } agentString ? agentString[..512] : caller.UserAgent);
         var worstCase = BudgetBook.WorstCase(GatewayBody.PromptCharacters(body), maxTokens, price, GatewayBody.MaxSearches(body), webSearch?.PerThousandRequests ?? 0m);
-        return new Plan(apiKey, body, beta, rows, worstCase);
+        // Before Anthropic is called, for the trace's id, so that the rows are made with their charges (as a chat reply's are).
+        var traceId = Ids.New();
+        var charges = await budgets.ReserveAsync(traceId, caller.Key.OwnerId, agentId, caller.Key.Id, worstCase, now, ct);
+        var rows = ReplyRows.ForGateway(caller.Key.OwnerId, agentId, model, price, GatewayBody.Instruction(body), instance.Key, now, caller.Key.Id,
+            webSearch?.PerThousandRequests ?? 0m, caller.UserAgent is { Length: > 512 } agentString ? agentString[..512] : caller.UserAgent, traceId, charges);
+        return new Plan(apiKey, body, beta, rows);
     }
 
     /// <summary>The key's owner's Anthropic key; an owner disabled, or without one, is refused.</summary>

@@ -35,20 +35,23 @@ internal sealed record ReplySnapshot(ReplyOutcome Outcome, TokenUsage Usage)
 /// <summary>
 /// The rows one reply writes — its conversation (new, or touched), the trace and its sessions, the operator's message
 /// and the reply message; a gateway call (<see cref="ForGateway"/>) writes only the trace and its session — and the one
-/// mapping from a <see cref="ReplySnapshot"/> to their columns. Only <see cref="ReplyRecorder"/> changes them.
+/// mapping from a <see cref="ReplySnapshot"/> to their columns. Only <see cref="ReplyRecorder"/> changes them, through
+/// <see cref="Apply"/> and <see cref="Continue"/>: whoever makes the rows sets everything else once, the budget charges
+/// included.
 /// </summary>
 internal sealed class ReplyRows
 {
     // What the trace's earlier sessions (calls Anthropic paused and the next one continued) used and cost.
     private TokenUsage _earlierUsage;
     private CostBreakdown _earlierCost;
+    private TraceSession _session = null!;
 
     /// <summary>Null for a gateway call: it has no conversation, question or reply message.</summary>
     public Conversation? Conversation { get; init; }
     public bool IsNewConversation { get; init; }
     public required TaskTrace Trace { get; init; }
     /// <summary>The session of the call now running: the trace's last.</summary>
-    public required TraceSession Session { get; set; }
+    public required TraceSession Session { get => _session; init => _session = value; }
     public Message? Question { get; init; }
     /// <summary>False when the reply regenerates an answer to a question already stored.</summary>
     public bool IsNewQuestion { get; init; } = true;
@@ -59,22 +62,23 @@ internal sealed class ReplyRows
     /// <summary>Dollars per 1,000 web searches when the reply started.</summary>
     public decimal WebSearchPerThousand { get; init; }
 
-    /// <summary>What the reply reserved on budgets before Anthropic was called; its end settles them to its cost.</summary>
-    public IReadOnlyList<BudgetCharge> Charges { get; set; } = [];
+    /// <summary>What the reply reserved on budgets (for <see cref="Trace"/>'s id) before Anthropic was called; its end settles them to its cost.</summary>
+    public IReadOnlyList<BudgetCharge> Charges { get; init; } = [];
 
     /// <summary>
     /// The rows of a reply to <paramref name="text"/>, in memory; <paramref name="position"/> is the next free place in the
     /// conversation. A reply made again to <paramref name="lastTurn"/> answers its stored question, or the edited one, and
-    /// supersedes what it replaces.
+    /// supersedes what it replaces. <paramref name="charges"/> are what was reserved on budgets for trace <paramref name="traceId"/>.
     /// </summary>
     public static ReplyRows Create(
         string userId, Agent agent, ModelPrice price, Conversation conversation, bool isNewConversation, int position,
         string text, ConversationHistory.Prompt prompt, long instanceKey, DateTimeOffset now, string? apiKeyId = null, decimal webSearchPerThousand = 0m,
-        LastTurn? lastTurn = null, IReadOnlyList<Files.Attachment>? attachments = null, IReadOnlyList<Files.TracedAttachment>? traced = null)
+        LastTurn? lastTurn = null, string? traceId = null, IReadOnlyList<BudgetCharge>? charges = null,
+        IReadOnlyList<Files.Attachment>? attachments = null, IReadOnlyList<Files.TracedAttachment>? traced = null)
     {
         var trace = new TaskTrace
         {
-            Id = Ids.New(), OwnerId = userId, MasterAgentId = agent.Id, ConversationId = conversation.Id, Instruction = text,
+            Id = traceId ?? Ids.New(), OwnerId = userId, MasterAgentId = agent.Id, ConversationId = conversation.Id, Instruction = text,
             InstanceKey = instanceKey, StartedAt = now, CreatedAt = now, Attachments = traced is { Count: > 0 } ? traced : null,
         };
         var session = NewSession(trace, agent.Id, agent.Model, apiKeyId, price, prompt.HistoryMessagesSent, prompt.HistoryMessagesTrimmed, webSearchPerThousand, now);
@@ -101,25 +105,39 @@ internal sealed class ReplyRows
             },
             Price = price,
             WebSearchPerThousand = webSearchPerThousand,
+            Charges = ChargesOf(trace, charges),
         };
     }
 
     /// <summary>
     /// The rows of a call that came through the Anthropic-compatible gateway: a trace and its session (type
-    /// <c>gateway</c>), no conversation. <paramref name="agentId"/> is the agent it ran as, or <see cref="GatewayAgentId"/>.
+    /// <c>gateway</c>), no conversation. <paramref name="agentId"/> is the agent it ran as, or <see cref="GatewayAgentId"/>;
+    /// <paramref name="charges"/> are what was reserved on budgets for trace <paramref name="traceId"/>.
     /// </summary>
     public static ReplyRows ForGateway(
         string userId, string agentId, string model, ModelPrice price, string instruction, long instanceKey, DateTimeOffset now, string apiKeyId,
-        decimal webSearchPerThousand, string? userAgent)
+        decimal webSearchPerThousand, string? userAgent, string? traceId = null, IReadOnlyList<BudgetCharge>? charges = null)
     {
         var trace = new TaskTrace
         {
-            Id = Ids.New(), OwnerId = userId, MasterAgentId = agentId, Instruction = instruction, InstanceKey = instanceKey, StartedAt = now, CreatedAt = now,
+            Id = traceId ?? Ids.New(), OwnerId = userId, MasterAgentId = agentId, Instruction = instruction, InstanceKey = instanceKey, StartedAt = now, CreatedAt = now,
             UserAgent = userAgent,
         };
         var session = NewSession(trace, agentId, model, apiKeyId, price, 0, 0, webSearchPerThousand, now, GatewaySessionType);
         trace.Sessions.Add(session);
-        return new ReplyRows { Trace = trace, Session = session, Price = price, WebSearchPerThousand = webSearchPerThousand };
+        return new ReplyRows { Trace = trace, Session = session, Price = price, WebSearchPerThousand = webSearchPerThousand, Charges = ChargesOf(trace, charges) };
+    }
+
+    /// <summary>Budget charges belong to the trace they were reserved for: settling another trace's would misstate two budgets.</summary>
+    private static IReadOnlyList<BudgetCharge> ChargesOf(TaskTrace trace, IReadOnlyList<BudgetCharge>? charges)
+    {
+        charges ??= [];
+        if (charges.FirstOrDefault(c => c.TraceId != trace.Id) is { } stray)
+        {
+            throw new ArgumentException($"A budget charge of trace {stray.TraceId} cannot be settled by trace {trace.Id}.", nameof(charges));
+        }
+
+        return charges;
     }
 
     /// <summary>The agent id of a gateway call that named a model rather than an agent.</summary>
@@ -149,7 +167,7 @@ internal sealed class ReplyRows
         ended.CompletedAt = now;
         _earlierUsage = TotalUsage;
         _earlierCost = cost;
-        Session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.IntegrationKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now, ended.SessionType);
+        _session = NewSession(Trace, ended.AgentId, ended.ModelUsed, ended.IntegrationKeyId, Price, ended.HistoryMessagesSent, ended.HistoryMessagesTrimmed, WebSearchPerThousand, now, ended.SessionType);
         Trace.Sessions.Add(Session);
         return ended;
     }

@@ -73,14 +73,9 @@ public sealed partial class ReplyService(
         ReplyPlan plan;
         try
         {
-            // Nothing is written until the budget claim, which is one transaction: a busy database is waited for.
-            plan = await DatabaseFailures.WaitWhileBusyAsync(async () =>
-            {
-                var plan = await PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct);
-                // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them.
-                plan.Rows.Charges = await budgets.ReserveAsync(plan.Rows.Trace.Id, userId, plan.Rows.Trace.MasterAgentId, viaKey?.Id, plan.WorstCase, plan.Rows.Trace.StartedAt, ct);
-                return plan;
-            }, DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
+            // Nothing is written until the budget claim (the plan's last step), which is one transaction: a busy database is waited for.
+            plan = await DatabaseFailures.WaitWhileBusyAsync(
+                () => PlanAsync(userId, request, viaKey?.Id, clock.GetUtcNow(), ct), DatabaseFailures.BusyWait, clock, e => LogWaitingForDatabase(logger, DatabaseFailures.Describe(e)), ct);
         }
         catch (BudgetExceededException e)
         {
@@ -254,13 +249,17 @@ public sealed partial class ReplyService(
             model?.ContextWindow ?? price.ContextWindow, ct);
 
         var webSearch = await prices.FindToolPriceAsync(db, ToolPrice.WebSearch, ct);
+        var worstCase = BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
+            agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m);
+        // Before Anthropic is called: concurrent replies must not be able to overshoot a budget between them. Claimed for
+        // the trace's id before the rows exist, so that the rows are made with their charges and only the recorder changes them.
+        var traceId = Ids.New();
+        var charges = await budgets.ReserveAsync(traceId, userId, agent.Id, apiKeyId, worstCase, now, ct);
         var rows = ReplyRows.Create(userId, agent, price, conversation, isNewConversation: request.ConversationId is null, history.Count, lastTurn?.Text ?? text, prompt,
-            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn,
+            instance.Key, now, apiKeyId, webSearch?.PerThousandRequests ?? 0m, lastTurn, traceId, charges,
             attachments, [.. attachments.Select(a => new TracedAttachment(a.Id, a.Name, a.MediaType, a.Bytes, sent.HowSent(a.Id)))]);
         var wire = WireRequest.For(agent, model?.Capabilities, prompt.System, prompt.Messages, anthropicOptions.Value);
-        return new ReplyPlan(apiKey, sent.Beta is null ? wire : wire with { Beta = wire.Beta is null ? sent.Beta : $"{wire.Beta},{sent.Beta}" }, rows,
-            BudgetBook.WorstCase(prompt.Characters, agent.MaxTokens, price,
-                agent.WebSearch is { Enabled: true } search ? search.MaxUses ?? BudgetBook.SearchesReservedWithoutALimit : 0, webSearch?.PerThousandRequests ?? 0m));
+        return new ReplyPlan(apiKey, sent.Beta is null ? wire : wire with { Beta = wire.Beta is null ? sent.Beta : $"{wire.Beta},{sent.Beta}" }, rows);
     }
 
     /// <summary>

@@ -133,6 +133,19 @@ public abstract class BrowserTest(BrowserFixture browser, CommandCenterApp app) 
             .join('; ')
         """);
 
+    /// <summary>How many lines the text of <paramref name="element"/> takes on the screen (boxes whose heights overlap share a line).</summary>
+    protected static Task<int> LinesAsync(ILocator element) => element.EvaluateAsync<int>("""
+        element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            const lines = [];
+            for (const r of range.getClientRects()) {
+                if (r.width > 0 && !lines.some(l => r.top < l.bottom - 2 && r.bottom > l.top + 2)) lines.push({ top: r.top, bottom: r.bottom });
+            }
+            return lines.length;
+        }
+        """);
+
     /// <summary>Saves a full-page screenshot under TestResults/screenshots and returns its path.</summary>
     protected async Task<string> ScreenshotAsync(string name, IPage? page = null)
     {

@@ -159,9 +159,11 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
     }
 
     [Fact]
-    public async Task OnAPhoneTheAgentsPageButtonIsOneLineAndEachRowsDividerSpansItsCard()
+    public async Task OnAPhoneTheAgentsPageButtonIsOneLineEachRowsDividerSpansItsCardAndALongNameIsCut()
     {
-        await App.CreateAgentAsync();
+        var agentId = await App.CreateAgentAsync();
+        // A generated name: one long hex word, with nowhere to break but mid-word.
+        var name = (string)(await App.Database.SingleAsync("UPDATE agents SET name = 'Agent' || id || id WHERE id = $1 RETURNING name", agentId))["name"]!;
         var ui = new ChatPageObject(Page);
         await ui.SignInAsync(CommandCenterApp.AdminEmail, CommandCenterApp.AdminPassword);
         await Page.SetViewportSizeAsync(390, 844);
@@ -179,6 +181,11 @@ public sealed class ConsolePolishUiTests(BrowserFixture browser, CommandCenterAp
             })
             """);
         short_.ShouldBeEmpty();
+        // The name on one line, cut with an ellipsis, whole on hover: as the report tables show names.
+        var cut = Page.GetByTestId("agents-grid").GetByText(name, new() { Exact = true });
+        (await LinesAsync(cut)).ShouldBe(1, "a long agent name on one line");
+        (await cut.GetAttributeAsync("title")).ShouldBe(name);
+        (await cut.EvaluateAsync<string>("e => getComputedStyle(e).textOverflow")).ShouldBe("ellipsis");
         (await Page.EvaluateAsync<int>("document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(390, await WiderThanTheScreenAsync());
         await ScreenshotAsync("phone-agents");
     }

@@ -39,7 +39,7 @@ public sealed class LiveReplyTests : IAsyncDisposable
             "Hi", new ConversationHistory.Prompt(null, [], 0, 0), instanceKey: 1, _clock.GetUtcNow());
         var meta = new MetaEvent(rows.Conversation!.Id, rows.Trace.Id, rows.Reply!.Id, 0);
         _recorder.StartWrite = startRecorded ?? Task.CompletedTask;
-        var plan = new ReplyPlan("sk-test", new WireRequest("claude-sonnet-4-5", 100, null, []), rows, worstCase: 0m);
+        var plan = new ReplyPlan("sk-test", new WireRequest("claude-sonnet-4-5", 100, null, []), rows);
         var reservation = _registry.Reserve("user-1", null, maxLivePerOwner: 10);
         return new LiveReply(plan, meta, NoCalls.Instance, upstream, started, _clock.GetTimestamp(), reservation, _recorder, _clock, Grace, NullLogger.Instance);
     }

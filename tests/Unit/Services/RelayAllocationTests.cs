@@ -60,7 +60,7 @@ public sealed class RelayAllocationTests
         var rows = ReplyRows.Create("user", new Agent { Id = "agent", Name = "Guard", Model = price.Model }, price,
             new Conversation { Id = "conversation", OwnerId = "user", AgentId = "agent", Title = "Guard" }, true, 0, "Guard",
             new ConversationHistory.Prompt(null, [], 0, 0), 1, DateTimeOffset.UtcNow);
-        var plan = new ReplyPlan("sk-guard", new WireRequest(price.Model, 4_000, null, []), rows, worstCase: 0m);
+        var plan = new ReplyPlan("sk-guard", new WireRequest(price.Model, 4_000, null, []), rows);
         var reply = new LiveReply(plan, new MetaEvent("conversation", rows.Trace.Id, rows.Reply!.Id, 0), NoCalls.Instance, upstream, started, 0,
             registry.Reserve("user", null, maxLivePerOwner: 1), NoDatabase.Instance, TimeProvider.System, TimeSpan.FromMinutes(1), NullLogger.Instance);
         var http = new DefaultHttpContext();
