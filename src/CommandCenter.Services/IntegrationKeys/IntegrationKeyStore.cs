@@ -42,16 +42,19 @@ public sealed class IntegrationKeyStore(IDbContextFactory<CommandCenterDbContext
 
     public static bool LooksLikeKey(string token) => token.StartsWith(KeyPrefix, StringComparison.Ordinal);
 
-    /// <summary>The key behind <paramref name="key"/>, or null (cached; a deletion evicts it on every instance at once).</summary>
+    /// <summary>
+    /// The key behind <paramref name="key"/>, or null (cached; a deletion evicts it on every instance at once). Every call
+    /// that comes with a key asks this first, so under a burst it waits its turn for the database like the reply does.
+    /// </summary>
     public async Task<IntegrationKeyIdentity?> FindAsync(string key, CancellationToken ct)
     {
         var hash = Hash(key);
-        return await cache.GetOrLoadAsync(ShortCache.IntegrationKey(hash), async () =>
+        return await cache.GetOrLoadAsync(ShortCache.IntegrationKey(hash), () => DatabaseFailures.WaitWhileBusyAsync(async () =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             return await db.IntegrationKeys.AsNoTracking().Where(k => k.Hash == hash)
                 .Select(k => new IntegrationKeyIdentity(k.Id, k.OwnerId, k.MessagesPerMinute, k.LastUsedAt)).SingleOrDefaultAsync(ct);
-        });
+        }, DatabaseFailures.BusyWait, clock, _ => { }, ct));
     }
 
     /// <summary>Notes that <paramref name="key"/> was used now, unless that was noted less than a minute ago.</summary>

@@ -78,7 +78,7 @@ public sealed class BusyDatabaseTests(TwoConnectionApp app) : IClassFixture<TwoC
             foreach (var response in calls)
             {
                 using var _ = response;
-                response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+                response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct) + "\n" + string.Join("\n", app.Logs.Lines.Where(l => l.Contains("Exception") || l.Contains("failed"))));
             }
 
             foreach (var (user, _) in callers)
