@@ -52,7 +52,11 @@ internal sealed class AppProcess : IAsyncDisposable
             ["RateLimits__ConcurrentRepliesPerUser"] = "10000",
             ["RateLimits__SignInsPerMinute"] = "100000",
         };
-        foreach (var (key, value) in environment.Concat(settings ?? []))
+        // CC_BENCH_APP_X=value sets X=value for the app alone (DOTNET_TieredPGO=0, say), not for the load generator.
+        var forApp = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => ((string)e.Key).StartsWith("CC_BENCH_APP_", StringComparison.Ordinal))
+            .Select(e => KeyValuePair.Create(((string)e.Key)["CC_BENCH_APP_".Length..], (string)e.Value!));
+        foreach (var (key, value) in environment.Concat(forApp).Concat(settings ?? []))
         {
             start.Environment[key] = value;
         }

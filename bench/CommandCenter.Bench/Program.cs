@@ -9,7 +9,8 @@ using Npgsql;
 var root = FindRoot();
 var admin = Environment.GetEnvironmentVariable("CC_BENCH_POSTGRES") ?? throw new InvalidOperationException("CC_BENCH_POSTGRES is not set: run scripts/bench.sh.");
 var database = $"cc_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
-var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+// CC_BENCH_CONNECTION_OPTIONS (say "No Reset On Close=true") is added to the app's connection string, to measure a setting before making it the default.
+var connectionString = new NpgsqlConnectionStringBuilder($"{admin};{Environment.GetEnvironmentVariable("CC_BENCH_CONNECTION_OPTIONS")}") { Database = database }.ConnectionString;
 var results = new Results(Path.Combine(root, "bench", "PROFILE.md"));
 var clock = Stopwatch.StartNew();
 // Names of phases to run (circuits, ttft, gateway, gap, capacity, memory, coldstart, statements, usage, micro); all when none is given.
@@ -40,17 +41,33 @@ using (var client = new StreamClient(app.BaseUrl, fake.BaseUrl))
     await ClosedLoopAsync(16, TimeSpan.FromSeconds(10), _ => client.ThroughAppAsync(quick.Token, agent));
     await ClosedLoopAsync(16, TimeSpan.FromSeconds(3), _ => client.DirectAsync(quick.Key));
 
+    // pg_stat_statements, when scripts/bench.sh could preload it on the bench's cluster: what PostgreSQL runs per reply.
+    var statements = new StatementCounts(admin, database);
+    var counting = Runs("ttft") && await statements.AvailableAsync();
     foreach (var clients in Runs("ttft") ? new[] { 1, 64 } : [])
     {
-        Log($"time to first chunk, {clients} clients");
+        // A fixed number of replies through the app (and as many straight to the fake, alternating), so that the CPU
+        // each party used over the phase divides into a figure per reply. CC_BENCH_REPLIES changes the number.
+        var replies = int.TryParse(Environment.GetEnvironmentVariable("CC_BENCH_REPLIES"), out var r) ? r : clients == 1 ? 1_000 : 4_000;
+        Log($"time to first chunk, {clients} clients, {replies} replies through the app");
+        // What the app uses idle (timers, the listener, the lease's keep-alive), to tell from what the replies cost.
+        var idle = await cpu.MeasureSplitAsync(() => Task.Delay(TimeSpan.FromSeconds(2)));
+        if (counting)
+        {
+            await statements.ResetAsync();
+        }
+
         (List<StreamTiming> Direct, List<StreamTiming> Through) measured = ([], []);
-        // CC_BENCH_PHASE_SECONDS lengthens the phase, to attach a profiler meanwhile.
-        var duration = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("CC_BENCH_PHASE_SECONDS"), out var seconds) ? seconds : 20);
-        var share = await cpu.MeasureAsync(async () => measured = await InterleavedAsync(clients, duration, quick.Key, quick.Token, agent, client), duration);
+        var use = await cpu.MeasureSplitAsync(async () => measured = await InterleavedCountAsync(clients, replies, quick.Key, quick.Token, agent, client));
         var (direct, through) = measured;
-        results.Note($"Time to first chunk, {clients} client(s): {share}; {through.Count} streams through the app.");
+        results.Note($"Time to first chunk, {clients} client(s): {use}; {through.Count} streams through the app.");
         results.TimeToFirstChunk(clients, Percentiles.Sorted(direct.Select(t => t.TimeToFirstChunk)), Percentiles.Sorted(through.Select(t => t.TimeToFirstChunk)),
             through.Count(t => !t.Whole));
+        results.CpuPerReply(clients, use, idle, through.Count, direct.Count);
+        if (counting)
+        {
+            results.StatementsPerReply(clients, await statements.ReadAsync(), through.Count);
+        }
     }
 
     foreach (var clients in Runs("gateway") ? new[] { 1, 16 } : [])
@@ -275,6 +292,30 @@ static async Task<(List<StreamTiming> Direct, List<StreamTiming> Through)> Inter
         (i % 2 == 0 ? direct : through).Add(timing);
         return timing;
     });
+    return ([.. direct], [.. through]);
+}
+
+// The same, until a fixed number of replies went through the app (and as many straight to the fake).
+static async Task<(List<StreamTiming> Direct, List<StreamTiming> Through)> InterleavedCountAsync(
+    int clients, int replies, string key, string token, string agent, StreamClient client)
+{
+    var direct = new ConcurrentBag<StreamTiming>();
+    var through = new ConcurrentBag<StreamTiming>();
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        for (int i; (i = Interlocked.Increment(ref next)) < 2 * replies;)
+        {
+            if (i % 2 == 0)
+            {
+                direct.Add(await client.DirectAsync(key));
+            }
+            else
+            {
+                through.Add(await client.ThroughAppAsync(token, agent));
+            }
+        }
+    }));
     return ([.. direct], [.. through]);
 }
 

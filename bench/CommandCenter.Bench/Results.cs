@@ -24,6 +24,41 @@ internal sealed class Results(string profile)
             $"({direct.Count} streams); through the app p50 {Ms(Percentiles.Of(through, 50))}, p99 {Ms(Percentiles.Of(through, 99))} ({through.Count} streams, {failed} failed).");
     }
 
+    /// <summary>CPU per reply through the app, in core-milliseconds: each party's CPU over the phase divided by the replies through the app.</summary>
+    public void CpuPerReply(int clients, CpuUse use, CpuUse idle, int throughApp, int direct)
+    {
+        // Straight-to-fake calls touch neither the app nor PostgreSQL: their CPU is all the load generator's and the fake's.
+        var app = use.App * 1000 / throughApp;
+        var postgres = use.Postgres * 1000 / throughApp;
+        var idleApp = idle.App * 1000 / idle.Elapsed * use.Elapsed / throughApp;
+        var idlePostgres = idle.Postgres * 1000 / idle.Elapsed * use.Elapsed / throughApp;
+        _rows.Add(($"App / PostgreSQL CPU per reply, {clients} client{(clients > 1 ? "s" : "")}", $"{CoreMs(app)} / {CoreMs(postgres)} core-ms", "≤ 0.5 / ≤ 0.3 core-ms",
+            app <= 0.5 && postgres <= 0.3));
+        _details.AppendLine($"- CPU per reply, {clients} client(s), {throughApp:N0} replies through the app and {direct:N0} straight to the fake in {use.Elapsed:0.0} s: " +
+            $"app {CoreMs(app)} core-ms ({use.App:0.00} core-s), PostgreSQL{(use.PostgresIsOwnCluster ? " (the bench's cluster)" : " (every postgres process on the machine)")} " +
+            $"{CoreMs(postgres)} core-ms ({use.Postgres:0.00} core-s), load generator and fake {CoreMs(use.LoadAndFake * 1000 / (throughApp + direct))} core-ms per call of either kind. " +
+            $"Idle for 2 s just before, the app used {idle.App * 1000 / idle.Elapsed:0} core-ms/s and PostgreSQL {idle.Postgres * 1000 / idle.Elapsed:0} core-ms/s: " +
+            $"at that rate {CoreMs(idleApp)} and {CoreMs(idlePostgres)} core-ms of each reply's figure is background work (included above).");
+    }
+
+    /// <summary>What PostgreSQL ran per reply over a phase (pg_stat_statements), most called first.</summary>
+    public void StatementsPerReply(int clients, List<(string Query, long Calls, double ExecMs)> statements, int throughApp)
+    {
+        var total = statements.Sum(s => s.Calls);
+        _details.AppendLine($"- Statements PostgreSQL ran in the bench's database per reply, {clients} client(s) (pg_stat_statements, calls over {throughApp:N0} replies; " +
+            $"{(double)total / throughApp:0.00} in all, {statements.Sum(s => s.ExecMs) / throughApp:0.000} ms of execution per reply):");
+        _details.AppendLine();
+        _details.AppendLine("  | calls per reply | exec ms per call | statement |");
+        _details.AppendLine("  |---|---|---|");
+        foreach (var (query, calls, execMs) in statements.Where(s => s.Calls * 100 >= throughApp).Take(20))
+        {
+            var text = string.Join(' ', query.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal);
+            _details.AppendLine($"  | {(double)calls / throughApp:0.00} | {execMs / calls:0.000} | `{(text.Length > 140 ? text[..140] + "…" : text)}` |");
+        }
+
+        _details.AppendLine();
+    }
+
     public void GatewayFirstChunk(int clients, List<double> direct, List<double> gateway, int failed)
     {
         var added50 = Percentiles.Of(gateway, 50) - Percentiles.Of(direct, 50);
@@ -136,7 +171,7 @@ internal sealed class Results(string profile)
         text.AppendLine("| figure | measured | goal | |");
         text.AppendLine("|---|---|---|---|");
         // Phases run in the order that measures best; the table reads in the issue's order.
-        string[] order = ["Added time to first chunk, 1", "Added time to first chunk, 64", "Added gap", "Concurrent streams", "Server memory per open", "Server memory per idle", "First message", "Database statements", "GET /api/usage"];
+        string[] order = ["Added time to first chunk, 1", "App / PostgreSQL CPU per reply, 1 ", "Added time to first chunk, 64", "App / PostgreSQL CPU per reply, 64", "Added gap", "Concurrent streams", "Server memory per open", "Server memory per idle", "First message", "Database statements", "GET /api/usage"];
         int Rank(string figure) => Array.FindIndex(order, figure.StartsWith) is var i and >= 0 ? i : order.Length;
         var rows = _capacity is { } capacity
             ? _rows.Append(("Concurrent streams held whole, no gap over twice the pacing", capacity.ToString("N0", CultureInfo.InvariantCulture), "≥ 2,048", capacity >= 2048))
@@ -168,6 +203,8 @@ internal sealed class Results(string profile)
     }
 
     private static string Ms(double ms) => double.IsNaN(ms) ? "—" : $"{ms.ToString("0.00", CultureInfo.InvariantCulture)} ms";
+
+    private static string CoreMs(double ms) => ms.ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string Kib(double bytes) => $"{(bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture)} KiB";
 }
