@@ -29,7 +29,7 @@ public static class CommandCenterServicesExtensions
     public static IHostApplicationBuilder AddCommandCenterServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var connectionString = WithBoundedPool(builder.Configuration.GetConnectionString(ConnectionStringName)
+        var connectionString = WithPoolDefaults(builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException($"Connection string '{ConnectionStringName}' is not set (ConnectionStrings__{ConnectionStringName})."));
 
         // First of the hosted services: the database must be migrated before anything (Data Protection's key ring, say) reads it.
@@ -95,15 +95,29 @@ public static class CommandCenterServicesExtensions
     public const int DefaultMaxPoolSize = 30;
 
     /// <summary>
-    /// The connection string with <c>Maximum Pool Size</c> set to <see cref="DefaultMaxPoolSize"/> unless it sets one
-    /// itself, so that a burst of requests waits for a connection instead of exhausting the server's.
+    /// The connection string with the pool's defaults, each unless it sets it itself: <c>Maximum Pool Size</c> set to
+    /// <see cref="DefaultMaxPoolSize"/>, so that a burst of requests waits for a connection instead of exhausting the
+    /// server's; and <c>No Reset On Close</c>, since no pooled connection carries session state (the listener, the lease and
+    /// the migration lock use unpooled connections of their own, the usage report's <c>SET LOCAL</c> ends with its
+    /// transaction, the reaper releases its advisory locks itself): the <c>DISCARD ALL</c> Npgsql would otherwise run on
+    /// each reuse was 3 of a reply's 12 statements (bench/RESULTS.md).
     /// </summary>
-    public static string WithBoundedPool(string connectionString)
+    public static string WithPoolDefaults(string connectionString)
     {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        var setsPoolSize = given.Keys.Cast<string>()
-            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
-            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
-        return setsPoolSize ? connectionString : new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal)).ToList();
+        bool Sets(params string[] names) => given.Any(key => names.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase)));
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets("MaximumPoolSize", "MaxPoolSize"))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!Sets("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
     }
 }

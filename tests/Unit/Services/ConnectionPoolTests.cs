@@ -8,7 +8,7 @@ public sealed class ConnectionPoolTests
     [Fact]
     public void AConnectionStringWithoutAPoolSizeGetsOneWellBelowPostgresDefaultLimit()
     {
-        var bounded = new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithBoundedPool("Host=127.0.0.1;Database=cc;Username=app"));
+        var bounded = new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=127.0.0.1;Database=cc;Username=app"));
 
         bounded.MaxPoolSize.ShouldBe(CommandCenterServicesExtensions.DefaultMaxPoolSize);
         bounded.MaxPoolSize.ShouldBeLessThan(100);
@@ -20,9 +20,15 @@ public sealed class ConnectionPoolTests
     [InlineData("Host=db;Database=cc;maxpoolsize=7")]
     public void APoolSizeTheOperatorSetIsKept(string connectionString)
     {
-        var kept = CommandCenterServicesExtensions.WithBoundedPool(connectionString);
+        var kept = CommandCenterServicesExtensions.WithPoolDefaults(connectionString);
 
-        kept.ShouldBe(connectionString);
         new NpgsqlConnectionStringBuilder(kept).MaxPoolSize.ShouldBe(7);
+    }
+
+    [Fact]
+    public void PooledConnectionsAreNotResetOnReturnUnlessTheOperatorSaysSo()
+    {
+        new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc")).NoResetOnClose.ShouldBeTrue();
+        new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc;No Reset On Close=false")).NoResetOnClose.ShouldBeFalse();
     }
 }
