@@ -32,7 +32,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.ChosenReplyId).HasMaxLength(64);
         builder.Property(m => m.Cost).HasPrecision(18, 6);
         builder.Property(m => m.Activity).HasColumnType("jsonb").HasConversion(JsonColumn.Of<ReplyActivity>());
-        builder.Property(m => m.Attachments).HasColumnType("jsonb").HasConversion(JsonColumn.Of<IReadOnlyList<Files.Attachment>>());
+        builder.Property(m => m.Attachments).HasColumnType("jsonb").HasConversion(JsonColumn.Of<IReadOnlyList<Files.Attachment>>(), JsonColumn.Comparer<IReadOnlyList<Files.Attachment>>());
         // Whether any message still carries a file: jsonb containment (@>), which this index answers.
         builder.HasIndex(m => m.Attachments).HasMethod("gin").HasOperators("jsonb_path_ops");
         builder.HasIndex(m => new { m.ConversationId, m.Position }).IsUnique();

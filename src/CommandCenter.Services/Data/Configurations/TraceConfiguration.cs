@@ -13,7 +13,7 @@ internal sealed class TaskTraceConfiguration : IEntityTypeConfiguration<TaskTrac
         builder.Property(t => t.Status).HasMaxLength(16);
         builder.Property(t => t.UserAgent).HasMaxLength(512);
         builder.Property(t => t.TotalCost).HasPrecision(18, 6);
-        builder.Property(t => t.Attachments).HasColumnType("jsonb").HasConversion(JsonColumn.Of<IReadOnlyList<Files.TracedAttachment>>());
+        builder.Property(t => t.Attachments).HasColumnType("jsonb").HasConversion(JsonColumn.Of<IReadOnlyList<Files.TracedAttachment>>(), JsonColumn.Comparer<IReadOnlyList<Files.TracedAttachment>>());
         builder.HasMany(t => t.Sessions).WithOne().HasForeignKey(s => s.TaskTraceId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(t => t.CreatedAt);
         builder.HasIndex(t => new { t.OwnerId, t.CreatedAt });
