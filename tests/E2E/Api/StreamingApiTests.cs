@@ -296,7 +296,7 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
     }
 
     [Fact]
-    public async Task DatabaseRoundTripsPerMessageDoNotGrowWithTheNumberOfChunks()
+    public async Task DatabaseRoundTripsAndStatementsPerMessageAreFixedWhateverTheReplysLength()
     {
         var (shortUser, agentId) = await UserWithScenarioAsync(new FakeScenario { Chunks = ["one", "two"] });
         var (longUser, _) = await UserWithScenarioAsync(new FakeScenario { Chunks = [.. Enumerable.Range(0, 200).Select(i => $"w{i} ")] });
@@ -319,7 +319,18 @@ public sealed class StreamingApiTests(CommandCenterApp app) : IClassFixture<Comm
         // Per message: the start write and the end write, each one batch, whatever the reply's length.
         many.Count.ShouldBe(few.Count);
         few.Count.ShouldBe(2, string.Join("\n---\n", few));
+
+        // And in them, the statements PostgreSQL runs: the start inserts the conversation, the question, the reply, the
+        // trace and its session; the end updates the last three. A change that adds statements to a reply fails here.
+        Statements(many).ShouldBe(Statements(few));
+        Statements(few).ShouldBe(8, string.Join("\n---\n", few));
     }
+
+    /// <summary>The SQL statements in <paramref name="commands"/>: a batch holds several, one per line that begins one.</summary>
+    private static int Statements(IEnumerable<string> commands) => commands
+        .SelectMany(c => c.Split('\n'))
+        .Count(line => line.TrimStart().StartsWith("INSERT ", StringComparison.Ordinal) || line.TrimStart().StartsWith("UPDATE ", StringComparison.Ordinal)
+            || line.TrimStart().StartsWith("DELETE ", StringComparison.Ordinal) || line.TrimStart().StartsWith("SELECT ", StringComparison.Ordinal));
 
     [Fact]
     public async Task NoKeyEverAppearsInALogLine()
