@@ -31,4 +31,12 @@ public sealed class ConnectionPoolTests
         new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc")).NoResetOnClose.ShouldBeTrue();
         new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc;No Reset On Close=false")).NoResetOnClose.ShouldBeFalse();
     }
+
+    [Fact]
+    public void OftenRunStatementsArePreparedUnlessTheOperatorSaysOtherwise()
+    {
+        new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc")).MaxAutoPrepare
+            .ShouldBe(CommandCenterServicesExtensions.DefaultMaxAutoPrepare);
+        new NpgsqlConnectionStringBuilder(CommandCenterServicesExtensions.WithPoolDefaults("Host=db;Database=cc;Max Auto Prepare=0")).MaxAutoPrepare.ShouldBe(0);
+    }
 }
