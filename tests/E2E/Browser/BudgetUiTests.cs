@@ -80,6 +80,9 @@ public sealed class BudgetUiTests(BrowserFixture browser, CommandCenterApp app) 
         await ScreenshotAsync("budgets-phone-dark");
 
         await Page.SetViewportSizeAsync(1440, 900);
+        // Back at desktop width the navigation drawer opens again and pushes the page right: a click before it has
+        // opened lands where the button was.
+        await Expect(Page.GetByTestId("nav-budgets")).ToBeInViewportAsync();
         await row.GetByTestId("budget-remove").ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
         (await App.Database.QueryAsync("SELECT 1 FROM budgets WHERE \"subjectId\" = $1", agentId)).ShouldBeEmpty();
